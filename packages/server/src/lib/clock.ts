@@ -1,0 +1,21 @@
+/** Time is injected so expiry, clock windows and replay windows can be tested without sleeping. */
+export interface Clock {
+  /** Milliseconds since the Unix epoch. */
+  now(): number;
+}
+
+export const systemClock: Clock = { now: () => Date.now() };
+
+/** A clock that only moves when told to; for tests. */
+export class ManualClock implements Clock {
+  constructor(private ms: number = Date.now()) {}
+  now(): number {
+    return this.ms;
+  }
+  advance(ms: number): void {
+    this.ms += ms;
+  }
+  set(ms: number): void {
+    this.ms = ms;
+  }
+}
