@@ -7,6 +7,8 @@ export default defineConfig({
   resolve: {
     // Tests run against the TypeScript sources, so `npm test` needs no build first.
     alias: {
+      // The longer specifier first: aliases match by prefix, first entry wins.
+      '@idsvc/protocol/web': fileURLToPath(new URL('./packages/protocol/src/web.ts', import.meta.url)),
       '@idsvc/protocol': src('protocol'),
       '@idsvc/client': src('client'),
       '@idsvc/server': src('server'),

@@ -3,6 +3,11 @@
  *
  * Each code has exactly one HTTP status and one public description; the detail of
  * what went wrong belongs in the log, never in an answer.
+ *
+ * @example
+ * ```ts
+ * ERROR_CODES.replay_detected.status // 409
+ * ```
  */
 export const ERROR_CODES = {
   // Section 5: sidecar failures, before the session key is known (plaintext answers).
@@ -35,6 +40,11 @@ export type ErrorCode = keyof typeof ERROR_CODES;
 /**
  * The wire name of a code. `payload_too_large` travels as `invalid_request` with status 413
  * (PROTOCOL.md section 5); every other code travels under its own name.
+ *
+ * @example
+ * ```ts
+ * wireError('payload_too_large') // 'invalid_request'
+ * ```
  */
 export function wireError(code: ErrorCode): string {
   return code === 'payload_too_large' ? 'invalid_request' : code;
@@ -77,7 +87,14 @@ export class ProtocolError extends Error {
   }
 }
 
-/** The peer's public key is malformed or not a valid P-256 point. Answers 400 `invalid_request`. */
+/**
+ * The peer's public key is malformed or not a valid P-256 point. Answers 400 `invalid_request`.
+ *
+ * @example
+ * ```ts
+ * if (err instanceof InvalidPublicKeyError) log.info({ detail: err.detail }, 'bad client key')
+ * ```
+ */
 export class InvalidPublicKeyError extends ProtocolError {
   constructor(detail?: string) {
     super('invalid_request', detail, 'The client public key is not a valid P-256 uncompressed point.');
@@ -85,7 +102,14 @@ export class InvalidPublicKeyError extends ProtocolError {
   }
 }
 
-/** An envelope payload did not authenticate. Answers 400 `decryption_failed`; the reason is never told. */
+/**
+ * An envelope payload did not authenticate. Answers 400 `decryption_failed`; the reason is never told.
+ *
+ * @example
+ * ```ts
+ * await expect(protocol.open(key, otherAad, payload)).rejects.toBeInstanceOf(DecryptionFailedError)
+ * ```
+ */
 export class DecryptionFailedError extends ProtocolError {
   constructor(detail?: string) {
     super('decryption_failed', detail);
@@ -93,7 +117,14 @@ export class DecryptionFailedError extends ProtocolError {
   }
 }
 
-/** An `X-Idempotency-Key`, kid, envelope or other wire field is malformed. Answers 400 `invalid_request`. */
+/**
+ * An `X-Idempotency-Key`, kid, envelope or other wire field is malformed. Answers 400 `invalid_request`.
+ *
+ * @example
+ * ```ts
+ * throw new MalformedInputError('x-clientid: missing', 'The X-ClientId header is required.')
+ * ```
+ */
 export class MalformedInputError extends ProtocolError {
   constructor(detail: string, description?: string) {
     super('invalid_request', detail, description);
@@ -101,7 +132,14 @@ export class MalformedInputError extends ProtocolError {
   }
 }
 
-/** The timestamp is not a number or is outside the clock window. Answers 400 `invalid_timestamp`. */
+/**
+ * The timestamp is not a number or is outside the clock window. Answers 400 `invalid_timestamp`.
+ *
+ * @example
+ * ```ts
+ * checkTimestamp(timestampMs, clock.now()) // throws InvalidTimestampError when stale
+ * ```
+ */
 export class InvalidTimestampError extends ProtocolError {
   constructor(detail?: string) {
     super('invalid_timestamp', detail);
@@ -109,7 +147,14 @@ export class InvalidTimestampError extends ProtocolError {
   }
 }
 
-/** Build an error body for any code, with an optional more specific public description. */
+/**
+ * Build an error body for any code, with an optional more specific public description.
+ *
+ * @example
+ * ```ts
+ * reply.code(409).send(errorBody('replay_detected'))
+ * ```
+ */
 export function errorBody(code: ErrorCode, description?: string): ErrorBody {
   return { error: wireError(code), error_description: description ?? ERROR_CODES[code].description };
 }

@@ -1,0 +1,326 @@
+/**
+ * Sidecar throughput over HTTP, embedded mode (identity API and sidecar in one process,
+ * in-process forwarding, SQLite, memory stores), with autocannon:
+ *
+ * - session init (anonymous), against a bare route doing only the same ECDH + HKDF;
+ * - encrypted introspection (open, replay checks, forward to the real identity API, seal),
+ *   against a bare route doing only the same AES-256-GCM open + seal.
+ *
+ * The servers run in a child process (this file with `--serve`), so the load generator
+ * does not share their thread. Requests are built before each run, each with a fresh
+ * `X-Idempotency-Key`; encrypted ones are sealed ahead of time. Each pair (bare, sidecar)
+ * runs back to back, several rounds, and the median round of each is kept, so the ratio
+ * compares figures taken under the same machine load.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes, randomUUID } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import {
+  buildAad,
+  decodeBase64,
+  decodePublicKey,
+  deriveSessionKeySync,
+  encodeBase64,
+  encodeEnvelope,
+  generateKeyPairSync,
+  kidFromSessionId,
+  makeIdempotencyKey,
+  newSessionId,
+  openSync,
+  parseEnvelope,
+  parseIdempotencyKey,
+  sealSync,
+  sharedSecretSync,
+  zeroize,
+} from '../packages/protocol/src/index.js';
+import { formatOps, printTable } from './lib/measure.js';
+import type { BenchOptions } from './lib/types.js';
+
+export const name = 'sidecar';
+
+const CLIENT_ID = 'dev-client';
+const CLIENT_SECRET = 'DevSec-LwgT7vXGZk2njwglKWZBYW7q1sdNTElTQ!';
+const CONNECTIONS = 16;
+/** What the bare GCM route seals back: about the size of an introspection answer. */
+const BARE_ANSWER = JSON.stringify({
+  active: true,
+  scope: 'orders.read orders.write',
+  client_id: CLIENT_ID,
+  sub: 'test-user',
+  aud: 'orders-api',
+  iss: 'http://localhost:8140',
+  exp: 1_767_226_500,
+  iat: 1_767_225_600,
+  jti: randomUUID(),
+  token_type: 'Bearer',
+  roles: 'admin',
+  tenant: 'test-corp',
+});
+
+// ─── the servers (child process) ────────────────────────────────────────────────────
+
+interface Ready {
+  bareUrl: string;
+  sidecarUrl: string;
+  identityUrl: string;
+  bareKeyHex: string;
+}
+
+/** Start the bare routes and the embedded stack, print their URLs, run until SIGTERM. */
+async function serve(): Promise<void> {
+  const { default: Fastify } = await import('fastify');
+  const { loadConfig } = await import('../packages/server/src/config.js');
+  const { startStack } = await import('../packages/server/src/stack.js');
+
+  const bareKey = randomBytes(32);
+  const bare = Fastify({ logger: false });
+  // Only the cryptography of session init: validate the point, key pair, ECDH, HKDF.
+  bare.post('/bare/init', async (request) => {
+    const peer = decodePublicKey((request.body as { clientPublicKey: string }).clientPublicKey);
+    const keys = generateKeyPairSync();
+    const secret = sharedSecretSync(keys.privateKey, peer);
+    keys.privateKey.destroy();
+    const sessionId = newSessionId();
+    const key = deriveSessionKeySync(secret, sessionId, CLIENT_ID);
+    zeroize(secret, key);
+    return { sessionId, serverPublicKey: encodeBase64(keys.publicKey), encAlg: 'A256GCM', expiresInSec: 1800 };
+  });
+  // Only the cryptography of an encrypted call: open with the request's AAD, seal an answer.
+  bare.post('/bare/gcm', async (request, reply) => {
+    const { timestamp, nonce } = parseIdempotencyKey(request.headers['x-idempotency-key'] as string);
+    const kid = request.headers['x-kid'] as string;
+    openSync(bareKey, buildAad({ timestamp, nonce, kid, clientId: CLIENT_ID }), parseEnvelope(request.body));
+    const answerKey = { timestamp: String(Date.now()), nonce: randomUUID() };
+    const payload = sealSync(bareKey, buildAad({ ...answerKey, kid, clientId: CLIENT_ID }), BARE_ANSWER);
+    void reply.header('x-kid', kid).header('x-idempotency-key', makeIdempotencyKey(Number(answerKey.timestamp), answerKey.nonce));
+    return encodeEnvelope(payload);
+  });
+  const bareUrl = await bare.listen({ host: '127.0.0.1', port: 0 });
+
+  const dir = mkdtempSync(join(tmpdir(), 'idsvc-bench-'));
+  const stack = await startStack(
+    loadConfig({
+      MODE: 'development',
+      LOG_LEVEL: 'warn',
+      SQLITE_PATH: join(dir, 'identity.db'),
+      MASTER_KEY: randomBytes(32).toString('base64'),
+      IDENTITY_PORT: '0',
+      SIDECAR_PORT: '0',
+    }),
+  );
+  const ready: Ready = { bareUrl, sidecarUrl: stack.sidecarUrl, identityUrl: stack.identityUrl, bareKeyHex: bareKey.toString('hex') };
+  process.stdout.write(`READY ${JSON.stringify(ready)}\n`);
+  process.once('SIGTERM', () => {
+    void Promise.all([bare.close(), stack.close()]).finally(() => {
+      rmSync(dir, { recursive: true, force: true });
+      process.exit(0);
+    });
+  });
+}
+
+/** Run this file as the server process and wait for its URLs. */
+async function startServers(): Promise<{ ready: Ready; child: ChildProcess }> {
+  const child = spawn(process.execPath, ['--import', 'tsx', fileURLToPath(import.meta.url), '--serve'], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  const ready = await new Promise<Ready>((resolve, reject) => {
+    let out = '';
+    child.stdout!.on('data', (chunk: Buffer) => {
+      out += chunk.toString();
+      const line = /^READY (.+)$/m.exec(out);
+      if (line?.[1]) resolve(JSON.parse(line[1]) as Ready);
+    });
+    child.once('exit', (code) => reject(new Error(`bench server exited with ${code}: ${out}`)));
+  });
+  return { ready, child };
+}
+
+// ─── the load (this process) ────────────────────────────────────────────────────────
+
+interface PreparedRequest {
+  headers: Record<string, string>;
+  body: string;
+}
+
+interface CannonResult {
+  requests: { average: number; total: number };
+  latency: { average: number; p99: number };
+  non2xx: number;
+  errors: number;
+  timeouts: number;
+}
+
+type Autocannon = (opts: Record<string, unknown>) => Promise<CannonResult>;
+// autocannon is CommonJS without bundled types.
+const autocannon = createRequire(import.meta.url)('autocannon') as Autocannon;
+
+/** One figure of a run. */
+interface Run {
+  name: string;
+  reqPerSec: number;
+  meanMs: number;
+  p99Ms: number;
+  non2xx: number;
+  errors: number;
+  /** Requests built during the run because the prepared ones ran out. */
+  builtDuringRun: number;
+}
+
+/**
+ * Drive `url` with POSTs taken in order from `prepared`; when they run out, `more()` builds
+ * the next one (counted, so a figure that leaned on it says so).
+ */
+async function cannon(name: string, url: string, durationSec: number, prepared: PreparedRequest[], more: () => PreparedRequest): Promise<Run> {
+  let next = 0;
+  let built = 0;
+  const result = await autocannon({
+    url,
+    method: 'POST',
+    connections: CONNECTIONS,
+    duration: durationSec,
+    requests: [
+      {
+        setupRequest: (request: Record<string, unknown>) => {
+          let item = prepared[next++];
+          if (item === undefined) {
+            item = more();
+            built++;
+          }
+          request.headers = item.headers;
+          request.body = item.body;
+          return request;
+        },
+      },
+    ],
+  });
+  return {
+    name,
+    reqPerSec: result.requests.average,
+    meanMs: result.latency.average,
+    p99Ms: result.latency.p99,
+    non2xx: result.non2xx,
+    errors: result.errors + result.timeouts,
+    builtDuringRun: built,
+  };
+}
+
+/** A session of this process with the sidecar, made over HTTP. */
+async function openSession(sidecarUrl: string): Promise<{ kid: string; key: Uint8Array }> {
+  const keys = generateKeyPairSync();
+  const response = await fetch(`${sidecarUrl}/api/v1/session/init`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', 'x-clientid': CLIENT_ID, 'x-idempotency-key': makeIdempotencyKey() },
+    body: JSON.stringify({ clientPublicKey: encodeBase64(keys.publicKey) }),
+  });
+  if (response.status !== 200) throw new Error(`session init answered ${response.status}`);
+  const answer = (await response.json()) as { sessionId: string; serverPublicKey: string };
+  const secret = sharedSecretSync(keys.privateKey, decodeBase64(answer.serverPublicKey));
+  keys.privateKey.destroy();
+  const key = deriveSessionKeySync(secret, answer.sessionId, CLIENT_ID);
+  zeroize(secret);
+  return { kid: kidFromSessionId(answer.sessionId), key };
+}
+
+/** A sealed request for `kid`/`key`, with a fresh idempotency key. */
+function sealed(kid: string, key: Uint8Array, plaintext: string, extra: Record<string, string>): PreparedRequest {
+  const timestamp = String(Date.now());
+  const nonce = randomUUID();
+  const payload = sealSync(key, buildAad({ timestamp, nonce, kid, clientId: CLIENT_ID }), plaintext);
+  return {
+    headers: { 'content-type': 'application/json', 'x-clientid': CLIENT_ID, 'x-kid': kid, 'x-idempotency-key': `${timestamp}.${nonce}`, ...extra },
+    body: encodeEnvelope(payload),
+  };
+}
+
+/** An access token of dev-client, issued through the sidecar. */
+async function issueToken(sidecarUrl: string, session: { kid: string; key: Uint8Array }): Promise<string> {
+  const basic = `Basic ${Buffer.from(`${CLIENT_ID}:${CLIENT_SECRET}`).toString('base64')}`;
+  const request = sealed(session.kid, session.key, JSON.stringify({ audience: 'orders-api', scope: 'orders.read orders.write', subject: 'test-user', custom_claims: { roles: 'admin', tenant: 'test-corp' } }), { authorization: basic });
+  const response = await fetch(`${sidecarUrl}/api/v1/token/issue`, { method: 'POST', headers: request.headers, body: request.body });
+  const { timestamp, nonce } = parseIdempotencyKey(response.headers.get('x-idempotency-key')!);
+  const plaintext = openSync(session.key, buildAad({ timestamp, nonce, kid: session.kid, clientId: CLIENT_ID }), parseEnvelope(await response.json()));
+  const tokens = JSON.parse(Buffer.from(plaintext).toString('utf8')) as { access_token?: string };
+  if (response.status !== 200 || tokens.access_token === undefined) throw new Error(`token issue answered ${response.status}`);
+  return tokens.access_token;
+}
+
+function median(runs: Run[]): Run {
+  const sorted = [...runs].sort((a, b) => a.reqPerSec - b.reqPerSec);
+  return sorted[Math.floor(sorted.length / 2)]!;
+}
+
+export async function run(opts: BenchOptions): Promise<unknown> {
+  const durationSec = opts.quick ? 2 : 5;
+  const rounds = opts.quick ? 1 : 3;
+  /** Prepared requests per sidecar run: more than the route can take in that time. */
+  const poolSize = durationSec * 9000;
+  const { ready, child } = await startServers();
+  try {
+    const clientKeys = generateKeyPairSync();
+    const initBody = JSON.stringify({ clientPublicKey: encodeBase64(clientKeys.publicKey) });
+    clientKeys.privateKey.destroy();
+    const initRequest = (): PreparedRequest => ({
+      headers: { 'content-type': 'application/json', 'x-clientid': CLIENT_ID, 'x-idempotency-key': makeIdempotencyKey() },
+      body: initBody,
+    });
+
+    const session = await openSession(ready.sidecarUrl);
+    const token = await issueToken(ready.sidecarUrl, session);
+    const introspection = JSON.stringify({ token, token_type_hint: 'access_token' });
+    const introspectRequest = (): PreparedRequest => sealed(session.kid, session.key, introspection, { authorization: `Bearer ${token}` });
+    const bareKey = Buffer.from(ready.bareKeyHex, 'hex');
+    const bareKid = kidFromSessionId(newSessionId());
+    const bareRequest = (): PreparedRequest => sealed(bareKid, bareKey, introspection, { authorization: `Bearer ${token}` });
+    const pool = (make: () => PreparedRequest): PreparedRequest[] => Array.from({ length: poolSize }, make);
+
+    // Warm-up: JIT, connection pools, caches (client directory, signing key).
+    await cannon('warm-up', `${ready.sidecarUrl}/api/v1/session/init`, 1, [], initRequest);
+    await cannon('warm-up', `${ready.sidecarUrl}/api/v1/introspect`, 1, [], introspectRequest);
+    await cannon('warm-up', `${ready.bareUrl}/bare/init`, 1, [], initRequest);
+    await cannon('warm-up', `${ready.bareUrl}/bare/gcm`, 1, [], bareRequest);
+
+    const runs: Record<string, Run[]> = { bareInit: [], init: [], bareGcm: [], introspect: [] };
+    for (let round = 0; round < rounds; round++) {
+      runs.bareInit!.push(await cannon('bare ECDH + HKDF route', `${ready.bareUrl}/bare/init`, durationSec, pool(initRequest), initRequest));
+      runs.init!.push(await cannon('sidecar session init', `${ready.sidecarUrl}/api/v1/session/init`, durationSec, pool(initRequest), initRequest));
+      runs.bareGcm!.push(await cannon('bare AES-GCM open + seal route', `${ready.bareUrl}/bare/gcm`, durationSec, pool(bareRequest), bareRequest));
+      runs.introspect!.push(await cannon('sidecar encrypted introspection', `${ready.sidecarUrl}/api/v1/introspect`, durationSec, pool(introspectRequest), introspectRequest));
+    }
+    const [bareInit, init, bareGcm, introspect] = [runs.bareInit!, runs.init!, runs.bareGcm!, runs.introspect!].map(median) as [Run, Run, Run, Run];
+    const initRatio = init.reqPerSec / bareInit.reqPerSec;
+    const introspectRatio = introspect.reqPerSec / bareGcm.reqPerSec;
+
+    console.log(`Embedded stack: SQLite, memory stores, in-process forwarding, LOG_LEVEL=warn; autocannon ${CONNECTIONS} connections, ${durationSec} s per run, median of ${rounds} round(s)`);
+    printTable(
+      'HTTP throughput (servers in a child process, load from this one)',
+      ['route', 'req/s', 'mean ms', 'p99 ms', 'non-2xx', 'errors'],
+      [bareInit, init, bareGcm, introspect].map((r) => [r.name, formatOps(r.reqPerSec), r.meanMs.toFixed(2), String(r.p99Ms), String(r.non2xx), String(r.errors)]),
+    );
+    console.log(`\nsession init / bare ECDH+HKDF route:             ${initRatio.toFixed(2)} (target >= 0.80)`);
+    console.log(`encrypted introspection / bare open+seal route:   ${introspectRatio.toFixed(2)} (target >= 0.75)`);
+    const leaned = [bareInit, init, bareGcm, introspect].filter((r) => r.builtDuringRun > 0);
+    for (const r of leaned) console.log(`note: ${r.name} built ${r.builtDuringRun} requests during the run (the prepared ones ran out)`);
+    const failed = [init, introspect].filter((r) => r.non2xx > 0 || r.errors > 0);
+    for (const r of failed) console.log(`WARNING: ${r.name} had ${r.non2xx} non-2xx answers and ${r.errors} errors`);
+
+    return {
+      settings: { connections: CONNECTIONS, durationSec, rounds, stores: 'memory', database: 'sqlite', forwarding: 'in-process', logLevel: 'warn' },
+      figures: { bareInit, init, bareGcm, introspect },
+      ratios: { sessionInit: initRatio, encryptedIntrospection: introspectRatio },
+      targets: { sessionInit: 0.8, encryptedIntrospection: 0.75 },
+    };
+  } finally {
+    child.kill('SIGTERM');
+  }
+}
+
+if (process.argv.includes('--serve') && process.argv[1] === fileURLToPath(import.meta.url)) {
+  serve().catch((err: unknown) => {
+    console.error(err);
+    process.exit(1);
+  });
+}

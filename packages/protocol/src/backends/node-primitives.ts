@@ -1,0 +1,119 @@
+/**
+ * Synchronous node:crypto primitives. The async {@link nodeBackend} and the `*Sync`
+ * functions both run on these, so there is one implementation of each operation.
+ */
+import {
+  createCipheriv,
+  createDecipheriv,
+  createECDH,
+  createHash,
+  createHmac,
+  hkdfSync,
+  timingSafeEqual,
+  type ECDH,
+} from 'node:crypto';
+import type { KeyPair, PrivateKeyHandle } from './types.js';
+
+const CURVE = 'prime256v1';
+
+/**
+ * Copy a Buffer into a plain Uint8Array and wipe the Buffer. Small Buffers live in a
+ * shared pool; handing out a view of it would expose neighbouring bytes through `.buffer`.
+ */
+function detach(buffer: Buffer): Uint8Array {
+  const out = new Uint8Array(buffer);
+  buffer.fill(0);
+  return out;
+}
+
+/**
+ * A node private key. It keeps the OpenSSL ECDH object: measured, computing the secret on
+ * the object that made the key is faster than re-importing the scalar, and no copy of the
+ * scalar ever sits in the JavaScript heap.
+ */
+class NodePrivateKey implements PrivateKeyHandle {
+  readonly backend = 'node';
+  #ecdh: ECDH | undefined;
+
+  constructor(ecdh: ECDH) {
+    this.#ecdh = ecdh;
+  }
+
+  get destroyed(): boolean {
+    return this.#ecdh === undefined;
+  }
+
+  destroy(): void {
+    this.#ecdh = undefined;
+  }
+
+  /** @internal */
+  use(): ECDH {
+    if (this.#ecdh === undefined) throw new TypeError('the private key was destroyed');
+    return this.#ecdh;
+  }
+}
+
+/** A fresh P-256 key pair. */
+export function generateKeyPairNode(): KeyPair {
+  const ecdh = createECDH(CURVE);
+  const publicKey = detach(ecdh.generateKeys());
+  return { publicKey, privateKey: new NodePrivateKey(ecdh) };
+}
+
+/** The key pair of a validated scalar. */
+export function importPrivateKeyNode(scalar: Uint8Array): KeyPair {
+  const ecdh = createECDH(CURVE);
+  ecdh.setPrivateKey(scalar);
+  return { publicKey: detach(ecdh.getPublicKey()), privateKey: new NodePrivateKey(ecdh) };
+}
+
+/** ECDH with a validated peer point: the 32-byte X coordinate. */
+export function ecdhNode(privateKey: PrivateKeyHandle, peerPublicKey: Uint8Array): Uint8Array {
+  if (!(privateKey instanceof NodePrivateKey)) throw new TypeError('the private key was not made by the node backend');
+  return detach(privateKey.use().computeSecret(peerPublicKey));
+}
+
+/** HKDF-SHA256. */
+export function hkdfSha256Node(ikm: Uint8Array, salt: Uint8Array, info: Uint8Array, length: number): Uint8Array {
+  return new Uint8Array(hkdfSync('sha256', ikm, salt, info, length));
+}
+
+/** AES-256-GCM seal: ciphertext ‖ tag, as one Buffer (callers encode or copy it). */
+export function aesGcmSealNode(key: Uint8Array, iv: Uint8Array, aad: Uint8Array, plaintext: Uint8Array): Buffer {
+  const cipher = createCipheriv('aes-256-gcm', key, iv, { authTagLength: 16 });
+  cipher.setAAD(aad);
+  const head = cipher.update(plaintext);
+  const tail = cipher.final();
+  return Buffer.concat([head, tail, cipher.getAuthTag()]);
+}
+
+/** AES-256-GCM open of ciphertext ‖ tag; throws when it does not authenticate. */
+export function aesGcmOpenNode(key: Uint8Array, iv: Uint8Array, aad: Uint8Array, sealed: Uint8Array): Uint8Array {
+  const tagStart = sealed.length - 16;
+  const decipher = createDecipheriv('aes-256-gcm', key, iv, { authTagLength: 16 });
+  decipher.setAAD(aad);
+  decipher.setAuthTag(sealed.subarray(tagStart));
+  const head = decipher.update(sealed.subarray(0, tagStart));
+  const tail = decipher.final();
+  return detach(tail.length === 0 ? head : Buffer.concat([head, tail]));
+}
+
+/** SHA-256. */
+export function sha256Node(data: Uint8Array): Uint8Array {
+  return detach(createHash('sha256').update(data).digest());
+}
+
+/** HMAC-SHA256. */
+export function hmacSha256Node(key: Uint8Array, data: Uint8Array): Uint8Array {
+  return detach(createHmac('sha256', key).update(data).digest());
+}
+
+/** Constant-time HMAC-SHA256 check over equal-length digests. */
+export function hmacSha256VerifyNode(key: Uint8Array, data: Uint8Array, mac: Uint8Array): boolean {
+  const expected = createHmac('sha256', key).update(data).digest();
+  // timingSafeEqual needs equal lengths; a length mismatch is public information anyway.
+  const ok = mac.length === expected.length && timingSafeEqual(expected, mac);
+  expected.fill(0);
+  return ok;
+}

@@ -1,0 +1,62 @@
+import type { CryptoBackend, KeyPair, PrivateKeyHandle } from './backends/types.js';
+import { sharedSecret } from './ecdh.js';
+import { open } from './envelope/open.js';
+import { seal } from './envelope/seal.js';
+import { deriveSessionKey } from './hkdf.js';
+import { sha256Hex, sign, type SignatureInput } from './hmac/sign.js';
+import { verifySignature, type VerifyInput } from './hmac/verify.js';
+import { generateKeyPair, importPrivateKey } from './keys/key-pair.js';
+
+/** Every cryptographic operation of the protocol, bound to one backend. */
+export interface Protocol {
+  /** The backend doing the work. */
+  readonly backend: CryptoBackend;
+  /** A fresh ephemeral P-256 key pair; the public key is the 65-byte uncompressed point. */
+  generateKeyPair(): Promise<KeyPair>;
+  /** The key pair of a 32-byte big-endian scalar in [1, n-1] (vectors, fixtures); `TypeError` otherwise. */
+  importPrivateKey(scalar32: Uint8Array): Promise<KeyPair>;
+  /** ECDH: the 32-byte X coordinate. Throws InvalidPublicKeyError for a bad peer key. */
+  sharedSecret(privateKey: PrivateKeyHandle, peerPublicKey65: Uint8Array): Promise<Uint8Array>;
+  /** HKDF-SHA256 session key (32 bytes) of PROTOCOL.md section 4. */
+  deriveSessionKey(sharedSecret: Uint8Array, sessionId: string, clientId: string): Promise<Uint8Array>;
+  /** AES-256-GCM: base64(IV ‖ ciphertext ‖ tag). A random IV unless one is given. */
+  seal(key: Uint8Array, aad: Uint8Array, plaintext: Uint8Array | string, iv?: Uint8Array): Promise<string>;
+  /** Decrypt a payload (bytes or base64); throws DecryptionFailedError on any failure. */
+  open(key: Uint8Array, aad: Uint8Array, payload: Uint8Array | string): Promise<Uint8Array>;
+  /** Lowercase hex SHA-256 (text is UTF-8). */
+  sha256Hex(data: Uint8Array | string): Promise<string>;
+  /** The lowercase hex `X-Signature` of a token issue request. */
+  sign(input: SignatureInput): Promise<string>;
+  /** Constant-time check of an `X-Signature`; `false` for a wrong or malformed one. */
+  verifySignature(input: VerifyInput): Promise<boolean>;
+}
+
+/**
+ * Bind the protocol's operations to a crypto backend.
+ *
+ * @example
+ * ```ts
+ * import { createProtocol, webCryptoBackend, buildAad } from '@idsvc/protocol/web'
+ *
+ * const p = createProtocol(webCryptoBackend)
+ * const { publicKey, privateKey } = await p.generateKeyPair()
+ * // ... send publicKey in session init, receive sessionId and serverPublicKey ...
+ * const secret = await p.sharedSecret(privateKey, serverPublicKey)
+ * const key = await p.deriveSessionKey(secret, sessionId, clientId)
+ * const payload = await p.seal(key, buildAad({ timestamp, nonce, kid, clientId }), '{"token":"..."}')
+ * ```
+ */
+export function createProtocol(backend: CryptoBackend): Protocol {
+  return Object.freeze({
+    backend,
+    generateKeyPair: () => generateKeyPair(backend),
+    importPrivateKey: (scalar32: Uint8Array) => importPrivateKey(backend, scalar32),
+    sharedSecret: (privateKey: PrivateKeyHandle, peer: Uint8Array) => sharedSecret(backend, privateKey, peer),
+    deriveSessionKey: (secret: Uint8Array, sessionId: string, clientId: string) => deriveSessionKey(backend, secret, sessionId, clientId),
+    seal: (key: Uint8Array, aad: Uint8Array, plaintext: Uint8Array | string, iv?: Uint8Array) => seal(backend, key, aad, plaintext, iv),
+    open: (key: Uint8Array, aad: Uint8Array, payload: Uint8Array | string) => open(backend, key, aad, payload),
+    sha256Hex: (data: Uint8Array | string) => sha256Hex(backend, data),
+    sign: (input: SignatureInput) => sign(backend, input),
+    verifySignature: (input: VerifyInput) => verifySignature(backend, input),
+  });
+}

@@ -1,0 +1,42 @@
+/**
+ * The three ways the package runs the protocol: the node backend, the WebCrypto backend,
+ * and the synchronous node functions. Suites run once per entry.
+ */
+import {
+  createProtocol,
+  deriveSessionKeySync,
+  generateKeyPairSync,
+  importPrivateKeySync,
+  nodeBackend,
+  openSync,
+  sealSync,
+  sha256HexSync,
+  sharedSecretSync,
+  signSync,
+  verifySignatureSync,
+  webCryptoBackend,
+  type Protocol,
+} from '../../src/index.js';
+
+/** The operations under test, whatever runs them. */
+export type Operations = Omit<Protocol, 'backend'>;
+
+/** The `*Sync` functions behind the same shape as a protocol, so the same suite covers them. */
+const syncOperations: Operations = {
+  generateKeyPair: async () => generateKeyPairSync(),
+  importPrivateKey: async (scalar) => importPrivateKeySync(scalar),
+  sharedSecret: async (privateKey, peer) => sharedSecretSync(privateKey, peer),
+  deriveSessionKey: async (secret, sessionId, clientId) => deriveSessionKeySync(secret, sessionId, clientId),
+  seal: async (key, aad, plaintext, iv) => sealSync(key, aad, plaintext, iv),
+  open: async (key, aad, payload) => openSync(key, aad, payload),
+  sha256Hex: async (data) => sha256HexSync(data),
+  sign: async (input) => signSync(input),
+  verifySignature: async (input) => verifySignatureSync(input),
+};
+
+/** `[label, operations]` pairs for `describe.each`. */
+export const implementations: [string, Operations][] = [
+  ['node backend', createProtocol(nodeBackend)],
+  ['webcrypto backend', createProtocol(webCryptoBackend)],
+  ['node sync functions', syncOperations],
+];
