@@ -15,7 +15,7 @@ export default defineConfig({
     },
   },
   test: {
-    include: ['packages/*/test/**/*.test.ts'],
+    include: ['packages/*/test/**/*.test.ts', 'bench/test/**/*.test.ts'],
     // Two cores: one worker per core, database-heavy files stay isolated by their own database.
     pool: 'forks',
     poolOptions: { forks: { maxForks: 2, minForks: 1 } },

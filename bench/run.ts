@@ -1,78 +1,185 @@
 /**
- * Benchmark runner: `npm run bench [-- --quick] [-- --only <suite>[,<suite>...]]`.
+ * `npm run bench`: the stack against the limit of its crypto and against node-oidc-provider.
  *
- * Suites. Every `bench/<name>.ts` file next to this one (this file aside) is a suite and
- * is run in alphabetical order, one after the other, never in parallel (figures from
- * concurrent runs mean nothing). A suite module exports:
+ *   npm run bench                 full run (about 15 minutes); rewrites BENCHMARKS.md's figures
+ *   npm run bench -- --quick      short run (under 2 minutes), noisier figures
+ *   npm run bench -- --check      exit 1 and name every target the run missed
+ *   npm run bench -- --only session-init,introspect    some scenarios only (and `protocol`)
+ *   npm run bench -- --targets ceiling,embedded        some targets only (ceiling, embedded, scaled, peer)
+ *   npm run bench -- --cpu-prof   CPU profiles of the server processes in bench/results/profiles/
+ *   npm run bench -- --connections 16                  another concurrency (targets need 50)
  *
- * ```ts
- * export const name = 'protocol'                        // the suite's name, used by --only
- * export async function run(opts: BenchOptions): Promise<unknown> { ... }
- * ```
- *
- * (types in `bench/lib/types.ts`). `run` prints its own readable summary and returns a
- * JSON-serialisable result; the runner writes it, with the machine, the options and the
- * date, to `bench/results/<name>.json` (ignored by git). Shared helpers live in
- * `bench/lib/` (`measure` wraps tinybench). A suite that needs a service (PostgreSQL,
- * Redis) says in its summary which one it measured and what it was configured with.
- *
- * Options: `--quick` shortens every measurement (smoke runs, noisier figures); `--only`
- * runs the named suites only. The machine (CPU model, cores, Node) is printed first.
+ * Layout: this process is the load generator (autocannon); every server under load is a
+ * child process started from the sources through tsx: `idsvc serve` (embedded), `idsvc
+ * identity` + `idsvc sidecar` (scaled, PostgreSQL + Redis), the ceiling routes, and
+ * node-oidc-provider. Only one of them is under load at a time. The report goes to stdout,
+ * progress to stderr; results to bench/results/latest.json and latest.md, and, after a full
+ * run of everything, into BENCHMARKS.md between its markers.
  */
-import { mkdir, readdir, writeFile } from 'node:fs/promises';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { randomBytes } from 'node:crypto';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { createRequire } from 'node:module';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { describeMachine, machine } from './lib/machine.js';
-import type { BenchOptions, BenchSuite } from './lib/types.js';
+import { REPO_ROOT } from './lib/processes.js';
+import { stderrProgress } from './lib/progress.js';
+import { markdownReport, markdownTable, replaceGenerated, textReport } from './lib/report.js';
+import type { RunResults, RunSettings, ScenarioResult } from './lib/results.js';
+import { runScenario } from './lib/runner.js';
+import { scaledUnavailable, startCeiling, startEmbedded, startPeer, startScaled, type StartOptions } from './lib/shapes.js';
+import { checkReport, evaluateTargets, TARGET_CONNECTIONS } from './lib/targets.js';
+import { introspect } from './scenarios/introspect.js';
+import { issue } from './scenarios/issue.js';
+import { journey } from './scenarios/journey.js';
+import { plainIntrospect, plainIssue } from './scenarios/plaintext.js';
+import { refresh } from './scenarios/refresh.js';
+import { sessionInit } from './scenarios/session-init.js';
+import type { Environment, Scenario, TargetKind } from './scenarios/types.js';
+import { protocolRows, run as runProtocolSuite, type ProtocolResults } from './suites/protocol.js';
 
-const BENCH_DIR = new URL('./', import.meta.url);
-const RESULTS_DIR = new URL('./results/', import.meta.url);
+const SCENARIOS: readonly Scenario[] = [sessionInit, introspect, issue, refresh, journey, plainIntrospect, plainIssue];
+const RESULTS_DIR = fileURLToPath(new URL('./results/', import.meta.url));
+const BENCHMARKS_MD = join(REPO_ROOT, 'BENCHMARKS.md');
 
-/** Load every suite module in bench/, sorted by file name. */
-async function discoverSuites(): Promise<BenchSuite[]> {
-  const files = (await readdir(BENCH_DIR)).filter((f) => f.endsWith('.ts') && f !== 'run.ts' && !f.endsWith('.d.ts')).sort();
-  const suites: BenchSuite[] = [];
-  for (const file of files) {
-    const mod = (await import(pathToFileURL(fileURLToPath(new URL(file, BENCH_DIR))).href)) as Partial<BenchSuite>;
-    if (typeof mod.name !== 'string' || typeof mod.run !== 'function') {
-      throw new Error(`bench/${file} is not a suite: it must export name (string) and run(opts)`);
-    }
-    suites.push({ name: mod.name, run: mod.run });
-  }
-  return suites;
+function settingsFor(quick: boolean, connections: number): RunSettings {
+  return quick
+    ? { mode: 'quick', connections, durationSec: 2, rounds: 1, warmupSec: 1, logLevel: 'warn' }
+    : { mode: 'full', connections, durationSec: 8, rounds: 3, warmupSec: 3, logLevel: 'warn' };
 }
 
-async function main(): Promise<void> {
+function peerVersion(): string {
+  const require = createRequire(import.meta.url);
+  return (require('oidc-provider/package.json') as { version: string }).version;
+}
+
+async function main(): Promise<number> {
   const { values } = parseArgs({
-    options: { quick: { type: 'boolean', default: false }, only: { type: 'string', multiple: true } },
+    options: {
+      quick: { type: 'boolean', default: false },
+      check: { type: 'boolean', default: false },
+      only: { type: 'string', multiple: true },
+      targets: { type: 'string', multiple: true },
+      'cpu-prof': { type: 'boolean', default: false },
+      connections: { type: 'string' },
+    },
     strict: true,
   });
   const quick = values.quick ?? false;
-  const opts: BenchOptions = quick ? { quick, timeMs: 300, rounds: 1, warmupMs: 50 } : { quick, timeMs: 3000, rounds: 5, warmupMs: 100 };
+  const connections = values.connections !== undefined ? Number(values.connections) : TARGET_CONNECTIONS;
+  if (!Number.isInteger(connections) || connections < 1) throw new Error('--connections must be a positive integer');
   const only = (values.only ?? []).flatMap((s) => s.split(',')).map((s) => s.trim()).filter(Boolean);
-
+  const known = ['protocol', ...SCENARIOS.map((s) => s.id)];
+  const unknown = only.filter((id) => !known.includes(id));
+  if (unknown.length > 0) throw new Error(`unknown --only value(s): ${unknown.join(', ')}; known: ${known.join(', ')}`);
+  const selected = (id: string): boolean => only.length === 0 || only.includes(id);
+  const targets = (values.targets ?? []).flatMap((s) => s.split(',')).map((s) => s.trim()).filter(Boolean);
+  const allTargets: TargetKind[] = ['ceiling', 'embedded', 'scaled', 'peer'];
+  const badTargets = targets.filter((t) => !allTargets.includes(t as TargetKind));
+  if (badTargets.length > 0) throw new Error(`unknown --targets value(s): ${badTargets.join(', ')}; known: ${allTargets.join(', ')}`);
+  const scenarios = SCENARIOS.filter((s) => selected(s.id)).map((s) => ({ ...s, targets: s.targets.filter((t) => targets.length === 0 || targets.includes(t)) }));
+  const settings = settingsFor(quick, connections);
+  const progress = stderrProgress();
   const host = machine();
-  console.log(describeMachine(host));
-  console.log(`Settings ${quick ? 'quick' : 'full'}: ${opts.timeMs} ms per task in ${opts.rounds} round(s), ${opts.warmupMs} ms warm-up each`);
+  const results: RunResults = { date: new Date().toISOString(), machine: host, settings, shapes: {}, scenarios: [] };
 
-  const all = await discoverSuites();
-  const unknown = only.filter((n) => !all.some((s) => s.name === n));
-  if (unknown.length > 0) throw new Error(`unknown suite(s): ${unknown.join(', ')}; known: ${all.map((s) => s.name).join(', ')}`);
-  const selected = only.length > 0 ? all.filter((s) => only.includes(s.name)) : all;
-
-  await mkdir(RESULTS_DIR, { recursive: true });
-  for (const suite of selected) {
-    console.log(`\n=== ${suite.name} ===`);
-    const started = new Date();
-    const results = await suite.run(opts);
-    const file = new URL(`${suite.name}.json`, RESULTS_DIR);
-    const record = { suite: suite.name, date: started.toISOString(), machine: host, options: opts, results };
-    await writeFile(file, JSON.stringify(record, null, 2) + '\n');
-    console.log(`\nwritten: bench/results/${suite.name}.json`);
+  process.stderr.write(`${describeMachine(host)}\n`);
+  let protocol: ProtocolResults | undefined;
+  if (selected('protocol')) {
+    progress.step('protocol micro-benchmark (tinybench, this process)');
+    protocol = await runProtocolSuite(quick ? { quick, timeMs: 300, rounds: 1, warmupMs: 50 } : { quick, timeMs: 3000, rounds: 3, warmupMs: 100 });
+    results.protocol = protocol;
   }
+
+  const startOptions: StartOptions = {};
+  if (values['cpu-prof'] === true) {
+    startOptions.cpuProfileDir = join(RESULTS_DIR, 'profiles', results.date.replace(/[:.]/g, '-'));
+    await mkdir(startOptions.cpuProfileDir, { recursive: true });
+  }
+  const env: Environment = { connections };
+  const notRunning: Partial<Record<TargetKind, string>> = {};
+  const stops: (() => Promise<void>)[] = [];
+  const wanted = new Set(scenarios.flatMap((s) => s.targets));
+  try {
+    if (wanted.has('ceiling')) {
+      progress.step('starting the ceiling routes');
+      const key = randomBytes(32);
+      const ceiling = await startCeiling(key, startOptions);
+      stops.push(ceiling.stop);
+      env.ceiling = { ...ceiling, key };
+      results.shapes.ceiling = 'one process: bare Fastify routes running only the scenario\'s crypto with the protocol package\'s node functions, no storage, no logging';
+    }
+    if (wanted.has('peer')) {
+      progress.step('starting node-oidc-provider');
+      const client = { id: 'bench-client', secret: randomBytes(32).toString('base64url') };
+      const peer = await startPeer(client, startOptions);
+      stops.push(peer.stop);
+      env.peer = { ...peer, client };
+      results.shapes.peer = `one process: node-oidc-provider ${peerVersion()}, in-memory adapter, client_secret_basic, client credentials with resource indicators (ES256 JWT resource; opaque resource for introspection)`;
+    }
+    if (wanted.has('embedded')) {
+      progress.step('starting the embedded stack (idsvc serve)');
+      const embedded = await startEmbedded(startOptions);
+      stops.push(embedded.stop);
+      env.embedded = embedded;
+      results.shapes.embedded = embedded.description;
+    }
+    if (wanted.has('scaled')) {
+      const why = await scaledUnavailable();
+      if (why !== undefined) {
+        notRunning.scaled = why;
+        progress.note(`scaled shape not run: ${why}`);
+      } else {
+        progress.step('starting the scaled stack (idsvc identity + idsvc sidecar, PostgreSQL, Redis)');
+        const scaled = await startScaled(startOptions);
+        stops.push(scaled.stop);
+        env.scaled = scaled;
+        results.shapes.scaled = scaled.description;
+      }
+    }
+
+    for (const scenario of scenarios) {
+      const done: ScenarioResult = await runScenario(scenario, env, settings, progress, notRunning);
+      results.scenarios.push(done);
+    }
+  } finally {
+    progress.step('stopping the servers');
+    for (const stop of stops.reverse()) await stop().catch((err: unknown) => progress.note(`warning: stopping a server: ${String(err)}`));
+    progress.done();
+  }
+
+  const outcomes = evaluateTargets(results);
+  process.stdout.write(`\n${textReport(results, outcomes)}\n`);
+  const protocolTable = protocol !== undefined ? markdownTable(protocolRows(protocol)) : undefined;
+  const generated = markdownReport(results, outcomes, protocolTable);
+  await mkdir(RESULTS_DIR, { recursive: true });
+  await writeFile(join(RESULTS_DIR, 'latest.json'), `${JSON.stringify({ ...results, targets: outcomes }, null, 2)}\n`);
+  await writeFile(join(RESULTS_DIR, 'latest.md'), `${generated}\n`);
+  const complete = !quick && only.length === 0 && targets.length === 0 && connections === TARGET_CONNECTIONS && env.scaled !== undefined;
+  if (complete) {
+    const current = await readFile(BENCHMARKS_MD, 'utf8').catch(() => '# Benchmarks\n');
+    await writeFile(BENCHMARKS_MD, replaceGenerated(current, generated));
+    process.stdout.write('\nwritten: bench/results/latest.json, bench/results/latest.md, BENCHMARKS.md\n');
+  } else {
+    process.stdout.write('\nwritten: bench/results/latest.json, bench/results/latest.md (BENCHMARKS.md is rewritten by full runs of everything only)\n');
+  }
+  if (startOptions.cpuProfileDir !== undefined) process.stdout.write(`CPU profiles: ${startOptions.cpuProfileDir}\n`);
+
+  if (values.check === true) {
+    const { pass, lines } = checkReport(outcomes);
+    process.stdout.write(`\n--check\n${lines.join('\n')}\n`);
+    return pass ? 0 : 1;
+  }
+  return 0;
 }
 
-main().catch((err: unknown) => {
-  console.error(err);
-  process.exitCode = 1;
-});
+main().then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (err: unknown) => {
+    process.stderr.write(`\n${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+    process.exitCode = 2;
+  },
+);

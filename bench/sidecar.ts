@@ -4,13 +4,16 @@
  *
  * - session init (anonymous), against a bare route doing only the same ECDH + HKDF;
  * - encrypted introspection (open, replay checks, forward to the real identity API, seal),
- *   against a bare route doing only the same AES-256-GCM open + seal.
+ *   against a bare route doing only the same AES-256-GCM open + seal, and against a bare
+ *   route that opens, hands the plaintext to the same identity app in process and seals
+ *   its answer (what any encrypting proxy must do, without the sidecar's checks).
  *
+ * Run it with `npx tsx bench/sidecar.ts [--quick]`, or as a suite (`name`, `run(opts)`).
  * The servers run in a child process (this file with `--serve`), so the load generator
  * does not share their thread. Requests are built before each run, each with a fresh
  * `X-Idempotency-Key`; encrypted ones are sealed ahead of time. Each pair (bare, sidecar)
- * runs back to back, several rounds, and the median round of each is kept, so the ratio
- * compares figures taken under the same machine load.
+ * runs back to back, in alternating order, over several rounds; each ratio is the median of
+ * the per-round ratios, so it compares figures taken under the same machine load.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
@@ -19,6 +22,7 @@ import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import {
   buildAad,
   decodeBase64,
@@ -76,6 +80,18 @@ async function serve(): Promise<void> {
   const { loadConfig } = await import('../packages/server/src/config.js');
   const { startStack } = await import('../packages/server/src/stack.js');
 
+  const dir = mkdtempSync(join(tmpdir(), 'idsvc-bench-'));
+  const stack = await startStack(
+    loadConfig({
+      MODE: 'development',
+      LOG_LEVEL: 'warn',
+      SQLITE_PATH: join(dir, 'identity.db'),
+      MASTER_KEY: randomBytes(32).toString('base64'),
+      IDENTITY_PORT: '0',
+      SIDECAR_PORT: '0',
+    }),
+  );
+
   const bareKey = randomBytes(32);
   const bare = Fastify({ logger: false });
   // Only the cryptography of session init: validate the point, key pair, ECDH, HKDF.
@@ -89,29 +105,35 @@ async function serve(): Promise<void> {
     zeroize(secret, key);
     return { sessionId, serverPublicKey: encodeBase64(keys.publicKey), encAlg: 'A256GCM', expiresInSec: 1800 };
   });
-  // Only the cryptography of an encrypted call: open with the request's AAD, seal an answer.
-  bare.post('/bare/gcm', async (request, reply) => {
-    const { timestamp, nonce } = parseIdempotencyKey(request.headers['x-idempotency-key'] as string);
-    const kid = request.headers['x-kid'] as string;
-    openSync(bareKey, buildAad({ timestamp, nonce, kid, clientId: CLIENT_ID }), parseEnvelope(request.body));
-    const answerKey = { timestamp: String(Date.now()), nonce: randomUUID() };
-    const payload = sealSync(bareKey, buildAad({ ...answerKey, kid, clientId: CLIENT_ID }), BARE_ANSWER);
-    void reply.header('x-kid', kid).header('x-idempotency-key', makeIdempotencyKey(Number(answerKey.timestamp), answerKey.nonce));
-    return encodeEnvelope(payload);
-  });
-  const bareUrl = await bare.listen({ host: '127.0.0.1', port: 0 });
-
-  const dir = mkdtempSync(join(tmpdir(), 'idsvc-bench-'));
-  const stack = await startStack(
-    loadConfig({
-      MODE: 'development',
-      LOG_LEVEL: 'warn',
-      SQLITE_PATH: join(dir, 'identity.db'),
-      MASTER_KEY: randomBytes(32).toString('base64'),
-      IDENTITY_PORT: '0',
-      SIDECAR_PORT: '0',
+  /** Open with the request's AAD, let `answer` make the plaintext answer, seal it. */
+  const openAndSeal = (answer: (plaintext: Uint8Array, authorization: string) => Promise<string> | string) =>
+    async (request: FastifyRequest, reply: FastifyReply): Promise<string> => {
+      const { timestamp, nonce } = parseIdempotencyKey(request.headers['x-idempotency-key'] as string);
+      const kid = request.headers['x-kid'] as string;
+      const plaintext = openSync(bareKey, buildAad({ timestamp, nonce, kid, clientId: CLIENT_ID }), parseEnvelope(request.body));
+      const text = await answer(plaintext, request.headers.authorization ?? '');
+      const answerKey = { timestamp: String(Date.now()), nonce: randomUUID() };
+      const payload = sealSync(bareKey, buildAad({ ...answerKey, kid, clientId: CLIENT_ID }), text);
+      void reply.header('x-kid', kid).header('x-idempotency-key', makeIdempotencyKey(Number(answerKey.timestamp), answerKey.nonce));
+      return encodeEnvelope(payload);
+    };
+  // Only the cryptography of an encrypted call: open, seal a fixed answer of the same size.
+  bare.post('/bare/gcm', openAndSeal(() => BARE_ANSWER));
+  // The least any encrypting proxy does: open, hand the plaintext to the identity app in process, seal its answer.
+  bare.post(
+    '/bare/forward',
+    openAndSeal(async (plaintext, authorization) => {
+      const response = await stack.identityApp.inject({
+        method: 'POST',
+        url: '/api/v1/introspect',
+        headers: { 'content-type': 'application/json', authorization },
+        payload: Buffer.from(plaintext),
+      });
+      return response.body;
     }),
   );
+  const bareUrl = await bare.listen({ host: '127.0.0.1', port: 0 });
+
   const ready: Ready = { bareUrl, sidecarUrl: stack.sidecarUrl, identityUrl: stack.identityUrl, bareKeyHex: bareKey.toString('hex') };
   process.stdout.write(`READY ${JSON.stringify(ready)}\n`);
   process.once('SIGTERM', () => {
@@ -282,35 +304,61 @@ export async function run(opts: BenchOptions): Promise<unknown> {
     await cannon('warm-up', `${ready.sidecarUrl}/api/v1/introspect`, 1, [], introspectRequest);
     await cannon('warm-up', `${ready.bareUrl}/bare/init`, 1, [], initRequest);
     await cannon('warm-up', `${ready.bareUrl}/bare/gcm`, 1, [], bareRequest);
+    await cannon('warm-up', `${ready.bareUrl}/bare/forward`, 1, [], bareRequest);
 
-    const runs: Record<string, Run[]> = { bareInit: [], init: [], bareGcm: [], introspect: [] };
+    type Key = 'bareInit' | 'init' | 'bareGcm' | 'bareForward' | 'introspect';
+    const plans: Record<Key, () => Promise<Run>> = {
+      bareInit: () => cannon('bare ECDH + HKDF route', `${ready.bareUrl}/bare/init`, durationSec, pool(initRequest), initRequest),
+      init: () => cannon('sidecar session init', `${ready.sidecarUrl}/api/v1/session/init`, durationSec, pool(initRequest), initRequest),
+      bareGcm: () => cannon('bare AES-GCM open + seal route', `${ready.bareUrl}/bare/gcm`, durationSec, pool(bareRequest), bareRequest),
+      bareForward: () => cannon('bare open + identity inject + seal', `${ready.bareUrl}/bare/forward`, durationSec, pool(bareRequest), bareRequest),
+      introspect: () => cannon('sidecar encrypted introspection', `${ready.sidecarUrl}/api/v1/introspect`, durationSec, pool(introspectRequest), introspectRequest),
+    };
+    const groups: Key[][] = [
+      ['bareInit', 'init'],
+      ['bareGcm', 'bareForward', 'introspect'],
+    ];
+    const runs: Record<Key, Run[]> = { bareInit: [], init: [], bareGcm: [], bareForward: [], introspect: [] };
+    const ratioRuns = { sessionInit: [] as number[], encryptedIntrospection: [] as number[], vsBareForward: [] as number[] };
     for (let round = 0; round < rounds; round++) {
-      runs.bareInit!.push(await cannon('bare ECDH + HKDF route', `${ready.bareUrl}/bare/init`, durationSec, pool(initRequest), initRequest));
-      runs.init!.push(await cannon('sidecar session init', `${ready.sidecarUrl}/api/v1/session/init`, durationSec, pool(initRequest), initRequest));
-      runs.bareGcm!.push(await cannon('bare AES-GCM open + seal route', `${ready.bareUrl}/bare/gcm`, durationSec, pool(bareRequest), bareRequest));
-      runs.introspect!.push(await cannon('sidecar encrypted introspection', `${ready.sidecarUrl}/api/v1/introspect`, durationSec, pool(introspectRequest), introspectRequest));
+      // Every other round in reverse order, so neither side of a ratio always runs first.
+      for (const group of groups) {
+        for (const key of round % 2 === 0 ? group : [...group].reverse()) runs[key].push(await plans[key]());
+      }
+      const last = (key: Key): number => runs[key].at(-1)!.reqPerSec;
+      ratioRuns.sessionInit.push(last('init') / last('bareInit'));
+      ratioRuns.encryptedIntrospection.push(last('introspect') / last('bareGcm'));
+      ratioRuns.vsBareForward.push(last('introspect') / last('bareForward'));
     }
-    const [bareInit, init, bareGcm, introspect] = [runs.bareInit!, runs.init!, runs.bareGcm!, runs.introspect!].map(median) as [Run, Run, Run, Run];
-    const initRatio = init.reqPerSec / bareInit.reqPerSec;
-    const introspectRatio = introspect.reqPerSec / bareGcm.reqPerSec;
+    const [bareInit, init, bareGcm, bareForward, introspect] = (['bareInit', 'init', 'bareGcm', 'bareForward', 'introspect'] as const).map((key) =>
+      median(runs[key]),
+    ) as [Run, Run, Run, Run, Run];
+    // The median of the per-round ratios: each ratio compares runs made under the same load.
+    const middle = (values: number[]): number => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
+    const initRatio = middle(ratioRuns.sessionInit);
+    const introspectRatio = middle(ratioRuns.encryptedIntrospection);
+    const forwardRatio = middle(ratioRuns.vsBareForward);
 
     console.log(`Embedded stack: SQLite, memory stores, in-process forwarding, LOG_LEVEL=warn; autocannon ${CONNECTIONS} connections, ${durationSec} s per run, median of ${rounds} round(s)`);
     printTable(
       'HTTP throughput (servers in a child process, load from this one)',
       ['route', 'req/s', 'mean ms', 'p99 ms', 'non-2xx', 'errors'],
-      [bareInit, init, bareGcm, introspect].map((r) => [r.name, formatOps(r.reqPerSec), r.meanMs.toFixed(2), String(r.p99Ms), String(r.non2xx), String(r.errors)]),
+      [bareInit, init, bareGcm, bareForward, introspect].map((r) => [r.name, formatOps(r.reqPerSec), r.meanMs.toFixed(2), String(r.p99Ms), String(r.non2xx), String(r.errors)]),
     );
-    console.log(`\nsession init / bare ECDH+HKDF route:             ${initRatio.toFixed(2)} (target >= 0.80)`);
+    console.log('\nRatios (median of the per-round ratios):');
+    console.log(`session init / bare ECDH+HKDF route:             ${initRatio.toFixed(2)} (target >= 0.80)`);
     console.log(`encrypted introspection / bare open+seal route:   ${introspectRatio.toFixed(2)} (target >= 0.75)`);
-    const leaned = [bareInit, init, bareGcm, introspect].filter((r) => r.builtDuringRun > 0);
+    console.log(`encrypted introspection / bare open+forward+seal: ${forwardRatio.toFixed(2)} (the sidecar's own share: checks, stores, headers)`);
+    const leaned = [bareInit, init, bareGcm, bareForward, introspect].filter((r) => r.builtDuringRun > 0);
     for (const r of leaned) console.log(`note: ${r.name} built ${r.builtDuringRun} requests during the run (the prepared ones ran out)`);
     const failed = [init, introspect].filter((r) => r.non2xx > 0 || r.errors > 0);
     for (const r of failed) console.log(`WARNING: ${r.name} had ${r.non2xx} non-2xx answers and ${r.errors} errors`);
 
     return {
       settings: { connections: CONNECTIONS, durationSec, rounds, stores: 'memory', database: 'sqlite', forwarding: 'in-process', logLevel: 'warn' },
-      figures: { bareInit, init, bareGcm, introspect },
-      ratios: { sessionInit: initRatio, encryptedIntrospection: introspectRatio },
+      figures: { bareInit, init, bareGcm, bareForward, introspect },
+      ratios: { sessionInit: initRatio, encryptedIntrospection: introspectRatio, encryptedIntrospectionVsBareForward: forwardRatio },
+      ratiosPerRound: ratioRuns,
       targets: { sessionInit: 0.8, encryptedIntrospection: 0.75 },
     };
   } finally {
@@ -318,8 +366,12 @@ export async function run(opts: BenchOptions): Promise<unknown> {
   }
 }
 
-if (process.argv.includes('--serve') && process.argv[1] === fileURLToPath(import.meta.url)) {
-  serve().catch((err: unknown) => {
+// Run on its own: `npx tsx bench/sidecar.ts [--quick]` (`--serve` is the server child).
+if (process.argv[1] === fileURLToPath(import.meta.url)) {
+  const main = process.argv.includes('--serve')
+    ? serve()
+    : run(process.argv.includes('--quick') ? { quick: true, timeMs: 300, rounds: 1, warmupMs: 50 } : { quick: false, timeMs: 3000, rounds: 3, warmupMs: 100 });
+  main.catch((err: unknown) => {
     console.error(err);
     process.exit(1);
   });

@@ -1,8 +1,8 @@
-import { randomFillSync } from 'node:crypto';
 import { aesGcmOpenNode, aesGcmSealNode } from '../backends/node-primitives.js';
 import { DecryptionFailedError } from '../errors.js';
 import { assertBytes, toBytes } from '../lib/bytes.js';
 import { checkAad, checkSessionKey, IV_LENGTH, splitPayload } from '../lib/checks.js';
+import { randomBytes } from '../lib/random.js';
 
 /**
  * AES-256-GCM seal, synchronously: base64(IV ‖ ciphertext ‖ tag), with a fresh random IV
@@ -18,7 +18,7 @@ export function sealSync(key: Uint8Array, aad: Uint8Array, plaintext: Uint8Array
   checkSessionKey(key);
   checkAad(aad);
   if (iv !== undefined) assertBytes(iv, IV_LENGTH, 'iv');
-  const nonce = iv ?? randomFillSync(new Uint8Array(IV_LENGTH));
+  const nonce = iv ?? randomBytes(IV_LENGTH);
   const sealed = aesGcmSealNode(key, nonce, aad, toBytes(plaintext));
   // Buffer's base64 is the standard alphabet with padding, the wire encoding, and fast.
   return Buffer.concat([nonce, sealed]).toString('base64');

@@ -20,9 +20,9 @@ import {
   webProtocol,
   zeroize,
   type Protocol,
-} from '../packages/protocol/src/index.js';
-import { formatOps, measure, printTable, type TaskFn } from './lib/measure.js';
-import type { BenchOptions, Figure } from './lib/types.js';
+} from '../../packages/protocol/src/index.js';
+import { formatOps, measure, printTable, type TaskFn } from '../lib/measure.js';
+import type { BenchOptions, Figure } from '../lib/types.js';
 
 export const name = 'protocol';
 
@@ -70,7 +70,7 @@ interface Comparison {
 }
 
 /** Run the suite; see the file comment. */
-export async function run(opts: BenchOptions): Promise<unknown> {
+export async function run(opts: BenchOptions): Promise<ProtocolResults> {
   const client = generateKeyPairSync();
   const clientPublicKey = client.publicKey;
   const body = body600();
@@ -140,4 +140,21 @@ export async function run(opts: BenchOptions): Promise<unknown> {
   );
   client.privateKey.destroy();
   return { bodyBytes: 600, comparisons, baselines };
+}
+
+/** What {@link run} returns. */
+export interface ProtocolResults {
+  bodyBytes: number;
+  comparisons: Comparison[];
+  baselines: Figure[];
+}
+
+/** The suite's figures as table rows (header first), for the Markdown report. */
+export function protocolRows(results: ProtocolResults): string[][] {
+  const rows = [['operation', 'node ops/s', 'node sync ops/s', 'WebCrypto ops/s', 'node ÷ WebCrypto', 'sync ÷ WebCrypto']];
+  for (const c of results.comparisons) {
+    rows.push([c.operation, formatOps(c.node.opsPerSec), formatOps(c.nodeSync.opsPerSec), formatOps(c.webcrypto.opsPerSec), `${c.nodeOverWebcrypto.toFixed(2)}×`, `${c.syncOverWebcrypto.toFixed(2)}×`]);
+  }
+  for (const f of results.baselines) rows.push([f.name, formatOps(f.opsPerSec), '', '', '', '']);
+  return rows;
 }

@@ -1,0 +1,121 @@
+/**
+ * Child processes of a benchmark run: every server under load runs in a process of its
+ * own, started from TypeScript sources through tsx, so the load generator (this process)
+ * never shares an event loop with the server it measures.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+
+/** The repository root, computed from this file's place in it. */
+export const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
+
+/** The tsx loader, by absolute URL: children may run in another working directory. */
+const TSX_LOADER = import.meta.resolve('tsx');
+
+/**
+ * tsx configuration of the children: maps `@idsvc/protocol` to its TypeScript sources,
+ * so the servers run the code of the working tree, not a possibly stale `dist/`.
+ */
+const TSX_TSCONFIG = fileURLToPath(new URL('../tsx.tsconfig.json', import.meta.url));
+
+/** How to start one child. */
+export interface ChildSpec {
+  /** Shown in progress and error messages. */
+  name: string;
+  /** TypeScript entry point, absolute path. */
+  script: string;
+  args?: string[];
+  /** The child's whole environment (nothing is inherited but PATH and HOME). */
+  env?: Record<string, string>;
+  /** Working directory; a folder without a `.env`, so the CLI reads only `env`. */
+  cwd: string;
+  /** Resolves with what the child printed once it printed everything `ready` waits for. */
+  ready: (stdout: string) => Record<string, string> | undefined;
+  /** Write a V8 CPU profile of the child into this folder when it exits (`--cpu-prof`). */
+  cpuProfileDir?: string;
+  /** Milliseconds to wait for `ready` (default 60 s). */
+  timeoutMs?: number;
+}
+
+/** A started child. */
+export interface Child {
+  name: string;
+  process: ChildProcess;
+  /** What `ready` extracted from the child's output (e.g. URLs). */
+  info: Record<string, string>;
+  /** SIGTERM, then SIGKILL after a grace period; resolves once it exited. */
+  stop(): Promise<void>;
+}
+
+/** Run one child to completion and return its stdout; rejects on a non-zero exit. */
+export function runToEnd(spec: Omit<ChildSpec, 'ready' | 'cpuProfileDir'>, stdin?: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, nodeArgs(spec.script, spec.args ?? []), {
+      cwd: spec.cwd,
+      env: childEnv(spec.env),
+      stdio: ['pipe', 'pipe', 'pipe'],
+    });
+    let out = '';
+    let err = '';
+    child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
+    child.stderr.on('data', (chunk: Buffer) => (err += chunk.toString()));
+    child.once('error', reject);
+    child.once('exit', (code) => {
+      if (code === 0) resolve(out);
+      else reject(new Error(`${spec.name} exited with ${code}: ${err.trim() || out.trim()}`));
+    });
+    child.stdin.end(stdin ?? '');
+  });
+}
+
+/** Start a long-running child and wait until its output says it is ready. */
+export function startChild(spec: ChildSpec): Promise<Child> {
+  const args = nodeArgs(spec.script, spec.args ?? [], spec.cpuProfileDir);
+  const child = spawn(process.execPath, args, { cwd: spec.cwd, env: childEnv(spec.env), stdio: ['ignore', 'pipe', 'pipe'] });
+  let exited = false;
+  const exit = new Promise<void>((resolve) => child.once('exit', () => ((exited = true), resolve())));
+  const stop = async (): Promise<void> => {
+    if (exited) return;
+    child.kill('SIGTERM');
+    const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
+    await exit;
+    clearTimeout(timer);
+  };
+  return new Promise<Child>((resolve, reject) => {
+    let out = '';
+    let err = '';
+    const timer = setTimeout(() => {
+      void stop();
+      reject(new Error(`${spec.name} was not ready after ${spec.timeoutMs ?? 60_000} ms: ${err.trim() || out.trim()}`));
+    }, spec.timeoutMs ?? 60_000);
+    child.stdout!.on('data', (chunk: Buffer) => {
+      if (out.length > 64 * 1024) return;
+      out += chunk.toString();
+      const info = spec.ready(out);
+      if (info !== undefined) {
+        clearTimeout(timer);
+        resolve({ name: spec.name, process: child, info, stop });
+      }
+    });
+    // Kept for the error message; a healthy server at LOG_LEVEL=warn writes little here.
+    child.stderr!.on('data', (chunk: Buffer) => {
+      if (err.length < 16 * 1024) err += chunk.toString();
+    });
+    child.once('exit', (code, signal) => {
+      clearTimeout(timer);
+      reject(new Error(`${spec.name} exited (${signal ?? code}) before it was ready: ${err.trim() || out.trim()}`));
+    });
+  });
+}
+
+function nodeArgs(script: string, args: string[], cpuProfileDir?: string): string[] {
+  const profile = cpuProfileDir !== undefined ? ['--cpu-prof', `--cpu-prof-dir=${cpuProfileDir}`] : [];
+  return [...profile, '--import', TSX_LOADER, script, ...args];
+}
+
+function childEnv(env: Record<string, string> | undefined): NodeJS.ProcessEnv {
+  const base: NodeJS.ProcessEnv = { TSX_TSCONFIG_PATH: TSX_TSCONFIG, NODE_ENV: 'production' };
+  if (process.env.PATH !== undefined) base.PATH = process.env.PATH;
+  if (process.env.HOME !== undefined) base.HOME = process.env.HOME;
+  return { ...base, ...env };
+}

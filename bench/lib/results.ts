@@ -1,0 +1,63 @@
+/**
+ * The results of a run, as written to `bench/results/latest.json` and read back by the
+ * report and by `--check`.
+ */
+import type { LoadFigure } from './load.js';
+import type { Machine } from './machine.js';
+import type { ScenarioId, TargetKind } from '../scenarios/types.js';
+
+/** The figure kept for one target of a scenario: its median round. */
+export interface TargetFigure extends LoadFigure {
+  /** Units per second of every round, in the order run. */
+  rounds: number[];
+  /** Errors over every round (the median round's own are in `errors` too). */
+  errorsAllRounds: number;
+}
+
+/** One scenario's figures. */
+export interface ScenarioResult {
+  id: ScenarioId;
+  title: string;
+  unit: 'request' | 'journey';
+  description: string;
+  figures: Partial<Record<TargetKind, TargetFigure>>;
+  /** Targets that were not measured, and why. */
+  skipped: Partial<Record<TargetKind, string>>;
+}
+
+/** The settings of a run. */
+export interface RunSettings {
+  mode: 'quick' | 'full';
+  connections: number;
+  durationSec: number;
+  rounds: number;
+  warmupSec: number;
+  logLevel: string;
+}
+
+/** A whole run. */
+export interface RunResults {
+  date: string;
+  machine: Machine;
+  settings: RunSettings;
+  /** What each target was, for the report (shape layout, stores, versions). */
+  shapes: Partial<Record<TargetKind, string>>;
+  scenarios: ScenarioResult[];
+  /** The protocol micro-benchmark, when it ran. */
+  protocol?: unknown;
+}
+
+/** `figure`'s units per second divided by `baseline`'s, when both exist. */
+export function ratio(figure: TargetFigure | undefined, baseline: TargetFigure | undefined): number | undefined {
+  if (figure === undefined || baseline === undefined || baseline.unitsPerSec === 0) return undefined;
+  return figure.unitsPerSec / baseline.unitsPerSec;
+}
+
+/** The median round of a target (by units per second), carrying the rates of every round. */
+export function medianRound(runs: LoadFigure[]): TargetFigure {
+  if (runs.length === 0) throw new Error('no rounds to take a median of');
+  const sorted = [...runs].sort((a, b) => a.unitsPerSec - b.unitsPerSec);
+  const median = sorted[Math.floor((sorted.length - 1) / 2)] as LoadFigure;
+  const errorsAllRounds = runs.reduce((n, r) => n + r.errors, 0);
+  return { ...median, rounds: runs.map((r) => r.unitsPerSec), errorsAllRounds };
+}

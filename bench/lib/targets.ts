@@ -1,0 +1,141 @@
+/**
+ * The performance targets (issue 7) and their evaluation against a run's results. Pure:
+ * `--check` prints the outcomes and exits non-zero when any target was missed or could
+ * not be measured.
+ */
+import type { ScenarioId, TargetKind } from '../scenarios/types.js';
+import { ratio, type RunResults, type ScenarioResult, type TargetFigure } from './results.js';
+
+/** Every target is measured at this many connections. */
+export const TARGET_CONNECTIONS = 50;
+/** The p99 latency bound for every scenario of the stack, in milliseconds. */
+export const P99_LIMIT_MS = 20;
+
+/** How one target fared. */
+export interface TargetOutcome {
+  id: string;
+  /** The target as the issue states it. */
+  text: string;
+  status: 'met' | 'missed' | 'not measured';
+  /** What the run measured, e.g. `0.83 (4 120 / 4 960 req/s)`. */
+  measured: string;
+}
+
+/** A ratio target: `scenario` on `target` against `baseline`, at least `min`. */
+interface RatioTarget {
+  kind: 'ratio';
+  id: string;
+  text: string;
+  scenario: ScenarioId;
+  target: TargetKind;
+  baseline: TargetKind;
+  min: number;
+}
+
+/** An absolute throughput target. */
+interface RateTarget {
+  kind: 'rate';
+  id: string;
+  text: string;
+  scenario: ScenarioId;
+  target: TargetKind;
+  min: number;
+}
+
+const RATIO_AND_RATE_TARGETS: readonly (RatioTarget | RateTarget)[] = [
+  { kind: 'ratio', id: 'init-embedded', text: 'Session init (embedded) ≥ 0.8 × the ECDH + HKDF ceiling', scenario: 'session-init', target: 'embedded', baseline: 'ceiling', min: 0.8 },
+  { kind: 'ratio', id: 'init-redis', text: 'Session init (Redis) ≥ 0.7 × the ECDH + HKDF ceiling', scenario: 'session-init', target: 'scaled', baseline: 'ceiling', min: 0.7 },
+  { kind: 'ratio', id: 'introspect-embedded', text: 'Encrypted introspection through the sidecar (embedded) ≥ 0.75 × the AES-GCM ceiling', scenario: 'introspect', target: 'embedded', baseline: 'ceiling', min: 0.75 },
+  { kind: 'ratio', id: 'plain-introspect-peer', text: 'Plaintext introspection on the identity API ≥ 1.5 × node-oidc-provider', scenario: 'plain-introspect', target: 'embedded', baseline: 'peer', min: 1.5 },
+  { kind: 'ratio', id: 'plain-issue-peer', text: 'Token issue with Basic (plaintext, SQLite, refresh token stored) ≥ 1.0 × node-oidc-provider client credentials', scenario: 'plain-issue', target: 'embedded', baseline: 'peer', min: 1.0 },
+  { kind: 'rate', id: 'journeys-embedded', text: 'Full journeys (embedded) ≥ 700 per second', scenario: 'journey', target: 'embedded', min: 700 },
+];
+
+/** Our stack's targets: the p99 bound applies to each of their figures. */
+const STACK_TARGETS: readonly TargetKind[] = ['embedded', 'scaled'];
+
+function rate(figure: TargetFigure, unit: ScenarioResult['unit']): string {
+  return `${formatRate(figure.unitsPerSec)} ${unit === 'journey' ? 'journeys/s' : 'req/s'}`;
+}
+
+/** A rate, readable: `12 345`. */
+export function formatRate(value: number): string {
+  return Math.round(value).toLocaleString('en-US').replace(/,/g, ' ');
+}
+
+function find(results: RunResults, id: ScenarioId): ScenarioResult | undefined {
+  return results.scenarios.find((s) => s.id === id);
+}
+
+function whyMissing(scenario: ScenarioResult | undefined, ...targets: TargetKind[]): string {
+  if (scenario === undefined) return 'scenario not run';
+  const reasons = targets.filter((t) => scenario.figures[t] === undefined).map((t) => `${t}: ${scenario.skipped[t] ?? 'not run'}`);
+  return reasons.join('; ');
+}
+
+/** Failing answers in a figure invalidate it: a fast wrong answer proves nothing. */
+function errorNote(...figures: TargetFigure[]): string | undefined {
+  const errors = figures.reduce((n, f) => n + f.errorsAllRounds, 0);
+  return errors > 0 ? `, with ${errors} failed answers` : undefined;
+}
+
+/** Evaluate every target against `results`, in the issue's order, then the p99 bounds. */
+export function evaluateTargets(results: RunResults): TargetOutcome[] {
+  const outcomes: TargetOutcome[] = [];
+  for (const t of RATIO_AND_RATE_TARGETS) {
+    const scenario = find(results, t.scenario);
+    const figure = scenario?.figures[t.target];
+    if (t.kind === 'ratio') {
+      const baseline = scenario?.figures[t.baseline];
+      const value = ratio(figure, baseline);
+      if (figure === undefined || baseline === undefined || value === undefined) {
+        outcomes.push({ id: t.id, text: t.text, status: 'not measured', measured: whyMissing(scenario, t.target, t.baseline) });
+        continue;
+      }
+      const errors = errorNote(figure, baseline);
+      outcomes.push({
+        id: t.id,
+        text: t.text,
+        status: value >= t.min && errors === undefined ? 'met' : 'missed',
+        measured: `${value.toFixed(2)} (${rate(figure, scenario!.unit)} / ${rate(baseline, scenario!.unit)})${errors ?? ''}`,
+      });
+    } else {
+      if (figure === undefined) {
+        outcomes.push({ id: t.id, text: t.text, status: 'not measured', measured: whyMissing(scenario, t.target) });
+        continue;
+      }
+      const errors = errorNote(figure);
+      outcomes.push({
+        id: t.id,
+        text: t.text,
+        status: figure.unitsPerSec >= t.min && errors === undefined ? 'met' : 'missed',
+        measured: `${rate(figure, scenario!.unit)}${errors ?? ''}`,
+      });
+    }
+  }
+  for (const scenario of results.scenarios) {
+    for (const target of STACK_TARGETS) {
+      const figure = scenario.figures[target];
+      if (figure === undefined) continue;
+      outcomes.push({
+        id: `p99-${scenario.id}-${target}`,
+        text: `p99 ≤ ${P99_LIMIT_MS} ms: ${scenario.title} (${target})`,
+        status: figure.p99Ms <= P99_LIMIT_MS ? 'met' : 'missed',
+        measured: `${figure.p99Ms.toFixed(1)} ms at ${figure.connections} connections`,
+      });
+    }
+  }
+  if (results.settings.connections !== TARGET_CONNECTIONS) {
+    // Figures at another concurrency do not speak to the targets.
+    return outcomes.map((o) => ({ ...o, status: 'not measured', measured: `${o.measured} (run at ${results.settings.connections} connections, targets are at ${TARGET_CONNECTIONS})` }));
+  }
+  return outcomes;
+}
+
+/** The lines `--check` prints, and whether the run passes (every target met). */
+export function checkReport(outcomes: TargetOutcome[]): { pass: boolean; lines: string[] } {
+  const failing = outcomes.filter((o) => o.status !== 'met');
+  const lines = failing.map((o) => `${o.status === 'missed' ? 'MISSED' : 'NOT MEASURED'}  ${o.text}: ${o.measured}`);
+  lines.push(failing.length === 0 ? `all ${outcomes.length} targets met` : `${failing.length} of ${outcomes.length} targets not met`);
+  return { pass: failing.length === 0, lines };
+}

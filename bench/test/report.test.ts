@@ -1,0 +1,75 @@
+import { describe, expect, it } from 'vitest';
+import { percentile } from '../lib/load.js';
+import { markdownReport, markdownTable, MARKERS, replaceGenerated, scenarioRows, textTable } from '../lib/report.js';
+import { medianRound } from '../lib/results.js';
+import { evaluateTargets } from '../lib/targets.js';
+import { figure, passingRun, scenario } from './fixtures.js';
+
+describe('scenario tables', () => {
+  it('show rate, latencies, errors and the ratios against the ceiling and the peer', () => {
+    const rows = scenarioRows(scenario('plain-introspect', { embedded: figure(9000, 12.34), peer: figure(3000, 30) }));
+    expect(rows[0]).toEqual(['target', 'req/s', 'p50 ms', 'p99 ms', 'errors', '× ceiling', '× peer', 'server CPU µs/req']);
+    expect(rows[1]).toEqual(['stack, embedded', '9 000', '6.2', '12.3', '0', '', '3.00×', '111']);
+    expect(rows[2]).toEqual(['node-oidc-provider', '3 000', '15.0', '30.0', '0', '', '', '333']);
+  });
+
+  it('count journeys per second, and requests beside them', () => {
+    const rows = scenarioRows(scenario('journey', { embedded: { ...figure(700), reqPerSec: 4200 } }, 'journey'));
+    expect(rows[0]?.slice(0, 3)).toEqual(['target', 'journeys/s', 'req/s']);
+    expect(rows[0]?.at(-1)).toBe('server CPU µs/journey');
+    expect(rows[1]?.slice(0, 3)).toEqual(['stack, embedded', '700', '4 200']);
+  });
+
+  it('list a target that did not run, with the reason', () => {
+    const rows = scenarioRows({ ...scenario('session-init', { ceiling: figure(5000) }), skipped: { scaled: 'Redis does not answer' } });
+    expect(rows.at(-1)?.[0]).toBe('stack, scaled');
+    expect(rows.at(-1)?.[1]).toBe('not run: Redis does not answer');
+  });
+
+  it('align in text: first column left, the others right', () => {
+    expect(textTable([['a', 'n'], ['long name', '1'], ['b', '100']])).toBe(['a            n', '---------  ---', 'long name    1', 'b          100'].join('\n'));
+  });
+
+  it('render in Markdown with right-aligned numbers and escaped pipes', () => {
+    expect(markdownTable([['a', 'n'], ['x|y', '1']])).toBe(['| a | n |', '| :--- | ---: |', '| x\\|y | 1 |'].join('\n'));
+  });
+});
+
+describe('BENCHMARKS.md', () => {
+  it('keeps the hand-written text around the generated part and replaces only that part', () => {
+    const generated = markdownReport(passingRun(), evaluateTargets(passingRun()));
+    const first = replaceGenerated('# Benchmarks\n\nHow to read this.\n', generated);
+    expect(first.startsWith('# Benchmarks\n\nHow to read this.\n\n' + MARKERS.start)).toBe(true);
+    const second = replaceGenerated(first.replace('How to read this.', 'Edited by hand.') + '\n## Profiles\n', `${MARKERS.start}\nnew figures\n${MARKERS.end}`);
+    expect(second).toContain('Edited by hand.');
+    expect(second).toContain('new figures');
+    expect(second).not.toContain('### Targets');
+    expect(second.trimEnd().endsWith('## Profiles')).toBe(true);
+  });
+
+  it('names the machine, the settings and every target in the generated part', () => {
+    const text = markdownReport(passingRun(), evaluateTargets(passingRun()));
+    expect(text).toContain('Test CPU, 2 cores');
+    expect(text).toContain('Node v20.0.0');
+    expect(text).toContain('50 connections, 3 round(s) of 8 s');
+    expect(text).toContain('| Full journeys (embedded) ≥ 700 per second | 800 journeys/s | met |');
+  });
+});
+
+describe('statistics', () => {
+  it('takes percentiles by nearest rank', () => {
+    const values = Array.from({ length: 100 }, (_, i) => i + 1);
+    expect(percentile(values, 50)).toBe(50);
+    expect(percentile(values, 99)).toBe(99);
+    expect(percentile([7], 99)).toBe(7);
+    expect(percentile([], 99)).toBe(0);
+  });
+
+  it('keeps the median round, its rates and the errors of every round', () => {
+    const kept = medianRound([figure(300, 9, 1), figure(100, 30), figure(200, 12)]);
+    expect(kept.unitsPerSec).toBe(200);
+    expect(kept.p99Ms).toBe(12);
+    expect(kept.rounds).toEqual([300, 100, 200]);
+    expect(kept.errorsAllRounds).toBe(1);
+  });
+});

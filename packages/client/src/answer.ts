@@ -1,0 +1,39 @@
+/**
+ * Reading answers: JSON parsing and turning an error body into a typed error.
+ */
+import { ResponseError, ServiceError } from './errors.js';
+import type { WireExchange } from './wire.js';
+
+/** Parse JSON text, or throw {@link ResponseError} (the answer was not what the protocol promises). */
+export function parseJson(text: string, status: number, wire: WireExchange): unknown {
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    throw new ResponseError(status, `the answer (HTTP ${status}) is not JSON`, wire);
+  }
+}
+
+/** A plain object, or undefined. */
+export function asRecord(value: unknown): Record<string, unknown> | undefined {
+  return value !== null && typeof value === 'object' && !Array.isArray(value)
+    ? (value as Record<string, unknown>)
+    : undefined;
+}
+
+/**
+ * The typed error for an answer with status >= 400. An OAuth body becomes
+ * {@link ServiceError}; anything else (an HTML 502 from a proxy, say) {@link ResponseError}.
+ */
+export function errorFromAnswer(status: number, text: string, encrypted: boolean, wire: WireExchange): Error {
+  let body: Record<string, unknown> | undefined;
+  try {
+    body = asRecord(JSON.parse(text));
+  } catch {
+    body = undefined;
+  }
+  if (body && typeof body.error === 'string') {
+    const description = typeof body.error_description === 'string' ? body.error_description : body.error;
+    return new ServiceError(status, body.error, description, encrypted, wire);
+  }
+  return new ResponseError(status, `HTTP ${status} without an OAuth error body`, wire);
+}

@@ -1,0 +1,114 @@
+/**
+ * Typed errors of the SDK. Every error has a stable `code` (the OAuth `error` value when
+ * the service answered, otherwise one of the SDK's own codes) and the HTTP `status`
+ * (0 when no HTTP answer arrived), so callers can `switch (err.code)`.
+ */
+import type { WireExchange } from './wire.js';
+
+/** Codes the SDK uses when the service itself did not name an OAuth error. */
+export type ClientErrorCode = 'timeout' | 'network_error' | 'invalid_response';
+
+/**
+ * Base class of every error the SDK throws for a failed exchange.
+ *
+ * @example
+ * ```ts
+ * try {
+ *   await client.issue({ audience: 'orders-api', scope: 'orders.read', subject: 'test-user' });
+ * } catch (err) {
+ *   if (err instanceof IdentityClientError) console.log(err.status, err.code);
+ * }
+ * ```
+ */
+export class IdentityClientError extends Error {
+  /** OAuth `error` code (`invalid_client`, `invalid_session`, …) or a {@link ClientErrorCode}. */
+  readonly code: string;
+  /** HTTP status of the answer, or 0 when none arrived. */
+  readonly status: number;
+  /** What went over the wire, when a request was sent; secrets are masked. */
+  readonly wire: WireExchange | undefined;
+
+  constructor(code: string, status: number, message: string, wire?: WireExchange, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'IdentityClientError';
+    this.code = code;
+    this.status = status;
+    this.wire = wire;
+  }
+}
+
+/**
+ * The sidecar or the identity API answered with an error body `{error, error_description}`.
+ * `encrypted` tells whether the answer came sealed from the identity API (the request got
+ * through) or in plaintext from the sidecar (it stopped the request before forwarding it).
+ *
+ * @example
+ * ```ts
+ * try {
+ *   await client.refresh({ refreshToken, accessToken });
+ * } catch (err) {
+ *   if (err instanceof ServiceError && err.code === 'invalid_grant') startOver();
+ *   else throw err;
+ * }
+ * ```
+ */
+export class ServiceError extends IdentityClientError {
+  /** The service's public `error_description`. */
+  readonly description: string;
+  readonly encrypted: boolean;
+
+  constructor(status: number, code: string, description: string, encrypted: boolean, wire?: WireExchange) {
+    super(code, status, `${status} ${code}: ${description}`, wire);
+    this.name = 'ServiceError';
+    this.description = description;
+    this.encrypted = encrypted;
+  }
+}
+
+/**
+ * No answer within the request timeout (`timeoutMs`, via `AbortSignal.timeout`).
+ *
+ * @example
+ * ```ts
+ * const client = new IdentityClient({ sidecarUrl, clientId, clientSecret, timeoutMs: 2000 });
+ * await client.initSession().catch((err) => { if (err instanceof TimeoutError) retryLater(); });
+ * ```
+ */
+export class TimeoutError extends IdentityClientError {
+  constructor(url: string, timeoutMs: number, wire?: WireExchange) {
+    super('timeout', 0, `no answer from ${url} within ${timeoutMs} ms`, wire);
+    this.name = 'TimeoutError';
+  }
+}
+
+/**
+ * The sidecar could not be reached (connection refused, DNS failure, reset); `cause` has
+ * the underlying error.
+ *
+ * @example
+ * ```ts
+ * if (err instanceof NetworkError) console.error(`is the sidecar running? (${err.message})`);
+ * ```
+ */
+export class NetworkError extends IdentityClientError {
+  constructor(url: string, cause: unknown, wire?: WireExchange) {
+    super('network_error', 0, `cannot reach ${url}`, wire, { cause });
+    this.name = 'NetworkError';
+  }
+}
+
+/**
+ * The answer could not be understood: not JSON, missing headers, or a sealed body that
+ * does not authenticate. The reason stays generic on purpose.
+ *
+ * @example
+ * ```ts
+ * if (err instanceof ResponseError) console.error('SIDECAR_URL does not point to a sidecar?');
+ * ```
+ */
+export class ResponseError extends IdentityClientError {
+  constructor(status: number, message: string, wire?: WireExchange) {
+    super('invalid_response', status, message, wire);
+    this.name = 'ResponseError';
+  }
+}

@@ -1,0 +1,140 @@
+import { createServer, type Server } from 'node:http';
+import { fileURLToPath } from 'node:url';
+import { build } from 'esbuild';
+import type { Browser } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { chromiumAvailable, launchChromium } from './support/chromium.js';
+import { DEV_BASIC, DEV_HMAC, startTestStack, type TestStack } from './support/stack.js';
+
+// The browser entry, bundled for the browser as an application would, must run the
+// protocol on WebCrypto against the real sidecar, cross-origin (CORS).
+const WEB_ENTRY = fileURLToPath(new URL('../src/web.ts', import.meta.url));
+const PROTOCOL_WEB = fileURLToPath(new URL('../../protocol/src/web.ts', import.meta.url));
+const hasChromium = chromiumAvailable();
+
+let bundle: string;
+let page: Server;
+let pageOrigin: string;
+let stack: TestStack;
+let browser: Browser;
+
+beforeAll(async () => {
+  if (!hasChromium) return;
+  const result = await build({
+    entryPoints: [WEB_ENTRY],
+    bundle: true,
+    format: 'esm',
+    platform: 'browser',
+    write: false,
+    logLevel: 'silent',
+    plugins: [
+      {
+        // Workspace packages from source, so the test needs no build.
+        name: 'workspace-sources',
+        setup(b) {
+          b.onResolve({ filter: /^@idsvc\/protocol\/web$/ }, () => ({ path: PROTOCOL_WEB }));
+        },
+      },
+    ],
+  });
+  bundle = result.outputFiles[0]!.text;
+
+  page = createServer((req, res) => {
+    if (req.url === '/sdk.js') {
+      res.writeHead(200, { 'content-type': 'text/javascript' }).end(bundle);
+    } else {
+      // The page loads the bundle the way an application would and hands it to the test.
+      res
+        .writeHead(200, { 'content-type': 'text/html' })
+        .end('<!doctype html><title>sdk</title><script type="module">import * as sdk from "/sdk.js"; window.sdk = sdk;</script>');
+    }
+  });
+  await new Promise<void>((resolve) => page.listen(0, '127.0.0.1', resolve));
+  const address = page.address();
+  pageOrigin = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`;
+  stack = await startTestStack({ CORS_ORIGINS: pageOrigin });
+  browser = await launchChromium();
+}, 60_000);
+
+afterAll(async () => {
+  await browser?.close();
+  await stack?.close();
+  if (page) await new Promise<void>((resolve) => page.close(() => resolve()));
+});
+
+describe.skipIf(!hasChromium)('the browser entry (@idsvc/client/web) in headless Chromium', { timeout: 60_000 }, () => {
+  it('bundles without any Node built-in', () => {
+    expect(bundle).not.toMatch(/from ["']node:/);
+    expect(bundle).not.toMatch(/require\(["']node:/);
+  });
+
+  it('runs the journey on WebCrypto, cross-origin, with Basic and HMAC', async () => {
+    const context = await browser.newContext();
+    const tab = await context.newPage();
+    await tab.goto(pageOrigin);
+    await tab.waitForFunction(() => 'sdk' in window);
+    const outcome = await tab.evaluate(
+      async ({ sidecarUrl, basic, hmac }) => {
+        const sdk = (window as unknown as { sdk: typeof import('../src/web.js') }).sdk;
+        const client = new sdk.IdentityClient({ sidecarUrl, ...basic });
+        const issued = await client.issue({
+          audience: 'orders-api',
+          scope: 'orders.read',
+          subject: 'browser-user',
+          includeRefreshToken: true,
+        });
+        const claims = await client.introspect(issued.data.access_token);
+        const session = await client.refreshSession({ accessToken: issued.data.access_token, subject: 'browser-user' });
+        const rotated = await client.refresh({
+          refreshToken: issued.data.refresh_token!,
+          accessToken: issued.data.access_token,
+        });
+        await client.revoke({
+          token: rotated.data.refresh_token!,
+          tokenTypeHint: 'refresh_token',
+          accessToken: rotated.data.access_token,
+        });
+        let dead = '';
+        try {
+          await client.introspect(rotated.data.access_token);
+        } catch (err) {
+          dead = err instanceof sdk.ServiceError ? `${err.status} ${err.code}` : String(err);
+        }
+        const partner = new sdk.IdentityClient({ sidecarUrl, ...hmac, authMethod: 'hmac' });
+        const signed = await partner.issue({ audience: 'orders-api', scope: 'orders.read', subject: 'browser-user' });
+        let wrong = '';
+        try {
+          await new sdk.IdentityClient({ sidecarUrl, clientId: basic.clientId, clientSecret: 'nope' }).issue({
+            audience: 'orders-api',
+            scope: 'orders.read',
+            subject: 'browser-user',
+          });
+        } catch (err) {
+          wrong = err instanceof sdk.ServiceError ? `${err.status} ${err.code}` : String(err);
+        }
+        return {
+          active: claims.data.active,
+          sub: claims.data.sub,
+          authenticated: session.session.authenticated,
+          rotated: rotated.data.access_token !== issued.data.access_token,
+          dead,
+          signedType: signed.data.token_type,
+          wrong,
+          backend: typeof crypto.subtle.deriveBits,
+        };
+      },
+      { sidecarUrl: stack.sidecarUrl, basic: DEV_BASIC, hmac: DEV_HMAC },
+    );
+    expect(outcome).toEqual({
+      active: true,
+      sub: 'browser-user',
+      authenticated: true,
+      rotated: true,
+      dead: '401 invalid_token',
+      signedType: 'Bearer',
+      wrong: '401 invalid_client',
+      backend: 'function',
+    });
+    await context.close();
+  });
+});

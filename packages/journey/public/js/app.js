@@ -1,0 +1,259 @@
+// The journey UI: one card per step, each calling POST /steps/<n> on this server, which
+// does the cryptography and talks to the sidecar. No framework; DOM APIs only, and text
+// is always inserted as text (never as HTML).
+
+const STEPS = [
+  { n: 1, path: '/steps/1', name: 'Session Init (Anonymous ECDH)', route: 'POST /api/v1/session/init', auth: 'no auth',
+    what: 'ECDH P-256 key exchange; HKDF-SHA256 derives the AES-256 session key. Anonymous session, 30 min.' },
+  { n: 2, path: '/steps/2', name: 'Token Issue (Basic Auth + GCM)', route: 'POST /api/v1/token/issue', auth: 'Basic + GCM',
+    what: 'Issue an access token and a refresh token for the subject, with custom claims, in a single session.' },
+  { n: 3, path: '/steps/3', name: 'Token Introspection (Bearer + GCM)', route: 'POST /api/v1/introspect', auth: 'Bearer + GCM',
+    what: 'Ask whether the step-2 access token is active, and read its claims.' },
+  { n: 4, path: '/steps/4', name: 'Session Refresh (Authenticated ECDH)', route: 'POST /api/v1/session/init', auth: 'Bearer + X-Subject',
+    what: 'A new session bound to the step-2 token and subject (1 h); the old session key is zeroized.' },
+  { n: 5, path: '/steps/5', name: 'Token Refresh (Bearer + GCM)', route: 'POST /api/v1/token', auth: 'Bearer + GCM',
+    what: 'Rotate: spend the refresh token for a new access and refresh token in the same family.' },
+  { n: 6, path: '/steps/6', name: 'Token Revocation (Bearer + GCM)', route: 'POST /api/v1/revoke', auth: 'Bearer + GCM',
+    what: 'Revoke the step-5 refresh token, which revokes its whole family.' },
+  { n: 7, path: '/steps/verify', name: 'Family is dead', route: 'POST /api/v1/introspect', auth: 'Bearer (step-5 token)',
+    what: 'Use the step-5 access token as a bearer: it must now be refused with 401 invalid_token.' },
+];
+
+const cards = new Map();
+const doneSteps = new Set();
+let busy = false;
+
+function el(tag, className, text) {
+  const node = document.createElement(tag);
+  if (className) node.className = className;
+  if (text !== undefined) node.textContent = text;
+  return node;
+}
+
+function pretty(text) {
+  if (text === null || text === undefined || text === '') return '(empty)';
+  try {
+    return JSON.stringify(JSON.parse(text), null, 2);
+  } catch {
+    return text;
+  }
+}
+
+function short(value, max = 28) {
+  const text = String(value);
+  return text.length > max ? `${text.slice(0, max)}…` : text;
+}
+
+function buildCards() {
+  const template = document.getElementById('card-template');
+  const container = document.getElementById('steps');
+  for (const step of STEPS) {
+    const card = template.content.firstElementChild.cloneNode(true);
+    card.id = `step-${step.n}`;
+    card.dataset.step = String(step.n);
+    if (step.n === 7) card.classList.add('final');
+    card.querySelector('.num').textContent = String(step.n);
+    card.querySelector('h2').textContent = `${step.n}. ${step.name}`;
+    card.querySelector('.route').textContent = `${step.route} · ${step.auth}`;
+    card.querySelector('.what').textContent = step.what;
+    card.querySelector('.pill').textContent = 'not run';
+    card.querySelector('.run').addEventListener('click', () => {
+      void guarded(() => runStep(step));
+    });
+    container.append(card);
+    cards.set(step.n, card);
+  }
+}
+
+function setState(card, state, label) {
+  card.dataset.state = state;
+  card.querySelector('.pill').textContent = label;
+}
+
+function updateProgress() {
+  document.getElementById('progress').textContent = `${doneSteps.size} / ${STEPS.length} done`;
+}
+
+function headerTable(headers) {
+  const table = el('table', 'headers');
+  const entries = Object.entries(headers || {});
+  if (entries.length === 0) {
+    const row = table.insertRow();
+    row.insertCell().textContent = '(none)';
+  }
+  for (const [name, value] of entries) {
+    const row = table.insertRow();
+    row.insertCell().textContent = name;
+    row.insertCell().textContent = value;
+  }
+  return table;
+}
+
+function section(parent, title, content) {
+  parent.append(el('h3', '', title), content);
+}
+
+function summaryRows(result) {
+  const rows = [['HTTP', result.status ? String(result.status) : '—'], ['Duration', `${result.durationMs.toFixed(1)} ms`]];
+  if (result.kind === 'session') {
+    if (result.success) {
+      rows.push(['Session', result.sessionId], ['KID', result.kid],
+        ['Type', result.authenticated ? 'authenticated' : 'anonymous'], ['Expires in', `${result.expiresInSec} s`]);
+    }
+    return rows;
+  }
+  let body = null;
+  try {
+    body = result.responseBodyDecrypted ? JSON.parse(result.responseBodyDecrypted) : null;
+  } catch {
+    body = null;
+  }
+  if (!body || typeof body !== 'object') return rows;
+  if (result.step === 7) {
+    rows.push(['Answer', `${body.error ?? ''}${result.success ? ' — family revoked' : ''}`]);
+    return rows;
+  }
+  for (const key of ['active', 'token_type', 'expires_in', 'scope', 'sub', 'client_id', 'roles', 'tenant', 'access_token', 'refresh_token', 'error']) {
+    if (key in body) rows.push([key, short(body[key], 48)]);
+  }
+  if (Object.keys(body).length === 0) rows.push(['Body', '{} (revoked)']);
+  return rows;
+}
+
+function render(card, result) {
+  const outcome = card.querySelector('.outcome');
+  outcome.hidden = false;
+  const summary = card.querySelector('.summary');
+  summary.replaceChildren();
+  for (const [k, v] of summaryRows(result)) summary.append(el('dt', '', k), el('dd', '', v ?? ''));
+
+  const error = card.querySelector('.error');
+  error.hidden = !result.error;
+  error.textContent = result.error || '';
+  const fix = card.querySelector('.fix');
+  fix.hidden = !result.fix;
+  fix.textContent = result.fix || '';
+
+  const request = card.querySelector('.request .detail-body');
+  request.replaceChildren();
+  section(request, 'Headers', headerTable(result.requestHeaders));
+  section(request, 'Body (plaintext)', el('pre', '', pretty(result.requestBodyPlaintext)));
+  if (result.kind !== 'session') section(request, 'Body (encrypted)', el('pre', 'cipher', pretty(result.requestBodyEncrypted)));
+
+  const response = card.querySelector('.response .detail-body');
+  response.replaceChildren();
+  section(response, 'Headers', headerTable(result.responseHeaders));
+  if (result.kind !== 'session' && result.responseBodyEncrypted) {
+    section(response, 'Body (encrypted)', el('pre', 'cipher', pretty(result.responseBodyEncrypted)));
+  }
+  const label = result.kind === 'session' || !result.responseBodyEncrypted ? 'Body (plaintext)' : 'Body (decrypted)';
+  section(response, label, el('pre', '', pretty(result.responseBodyDecrypted)));
+}
+
+function renderBlocked(card, message) {
+  const outcome = card.querySelector('.outcome');
+  outcome.hidden = false;
+  card.querySelector('.summary').replaceChildren();
+  const error = card.querySelector('.error');
+  error.hidden = false;
+  error.textContent = message;
+  card.querySelector('.fix').hidden = true;
+  for (const body of card.querySelectorAll('.detail-body')) body.replaceChildren(el('p', 'what', 'Nothing was sent.'));
+}
+
+async function post(path) {
+  const res = await fetch(path, { method: 'POST', credentials: 'same-origin' });
+  let body;
+  try {
+    body = await res.json();
+  } catch {
+    body = { success: false, error: `HTTP ${res.status} without JSON` };
+  }
+  return { status: res.status, body };
+}
+
+/** Run one step; resolves true when it succeeded. */
+async function runStep(step) {
+  const card = cards.get(step.n);
+  setState(card, 'running', 'running…');
+  try {
+    const { status, body } = await post(step.path);
+    if (status === 400 && body.error_description) {
+      setState(card, 'blocked', 'blocked');
+      renderBlocked(card, body.error_description);
+      doneSteps.delete(step.n);
+    } else {
+      setState(card, body.success ? 'success' : 'failure', body.success ? 'success' : 'failed');
+      if (body.name) card.querySelector('h2').textContent = `${step.n}. ${body.name}`;
+      render(card, body);
+      if (body.success) doneSteps.add(step.n);
+      else doneSteps.delete(step.n);
+    }
+    updateProgress();
+    return body.success === true;
+  } catch {
+    setState(card, 'failure', 'failed');
+    renderBlocked(card, 'The journey app did not answer: is it still running?');
+    return false;
+  }
+}
+
+function clearCards() {
+  doneSteps.clear();
+  for (const card of cards.values()) {
+    setState(card, 'idle', 'not run');
+    card.querySelector('.outcome').hidden = true;
+    for (const d of card.querySelectorAll('details')) d.open = false;
+  }
+  updateProgress();
+}
+
+async function reset() {
+  await post('/steps/reset');
+  clearCards();
+}
+
+async function runAll() {
+  await reset();
+  for (const step of STEPS) {
+    if (!(await runStep(step))) break;
+  }
+}
+
+async function guarded(action) {
+  if (busy) return;
+  busy = true;
+  const buttons = document.querySelectorAll('button');
+  for (const b of buttons) b.disabled = true;
+  try {
+    await action();
+  } finally {
+    for (const b of buttons) b.disabled = false;
+    busy = false;
+  }
+}
+
+async function loadInfo() {
+  try {
+    const res = await fetch('/info');
+    const info = await res.json();
+    document.getElementById('meta-client').textContent = info.clientId;
+    document.getElementById('meta-auth').textContent = info.authMethod === 'hmac' ? 'HMAC signature' : 'Basic';
+    document.getElementById('meta-subject').textContent = info.subject;
+    document.getElementById('meta-scope').textContent = info.scope;
+    document.getElementById('meta-sidecar').textContent = `${info.sidecarUrl}${info.embedded ? ' (local stack)' : ''}`;
+    if (info.authMethod === 'hmac') {
+      const card = cards.get(2);
+      card.querySelector('h2').textContent = '2. Token Issue (HMAC Signature + GCM)';
+      card.querySelector('.route').textContent = 'POST /api/v1/token/issue · X-Signature + GCM';
+    }
+  } catch {
+    document.getElementById('meta-sidecar').textContent = 'unknown';
+  }
+}
+
+buildCards();
+updateProgress();
+document.getElementById('run-all').addEventListener('click', () => void guarded(runAll));
+document.getElementById('reset').addEventListener('click', () => void guarded(reset));
+void loadInfo();

@@ -1,0 +1,109 @@
+import { fileURLToPath } from 'node:url';
+import type { FastifyInstance } from 'fastify';
+import type { Browser, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createJourneyApp } from '../src/app.js';
+import { loadJourneyConfig } from '../src/config.js';
+import { chromiumAvailable, launchChromium } from '../../client/test/support/chromium.js';
+import { startTestStack, type TestStack } from '../../client/test/support/stack.js';
+
+const SCREENSHOT = fileURLToPath(new URL('../../../docs/journey.png', import.meta.url));
+const hasChromium = chromiumAvailable();
+
+let stack: TestStack;
+let app: FastifyInstance;
+let baseUrl: string;
+let browser: Browser;
+
+beforeAll(async () => {
+  if (!hasChromium) return;
+  stack = await startTestStack();
+  app = await createJourneyApp(loadJourneyConfig({}), { sidecarUrl: stack.sidecarUrl, embedded: true });
+  baseUrl = await app.listen({ host: '127.0.0.1', port: 0 });
+  browser = await launchChromium();
+}, 60_000);
+
+afterAll(async () => {
+  await browser?.close();
+  await app?.close();
+  await stack?.close();
+});
+
+const card = (page: Page, step: number) => page.locator(`#step-${step}`);
+
+async function runCard(page: Page, step: number): Promise<void> {
+  await card(page, step).locator('button.run').click();
+  await page.waitForSelector(`#step-${step}:not([data-state="running"]):not([data-state="idle"])`);
+}
+
+describe.skipIf(!hasChromium)('the web UI in headless Chromium', { timeout: 60_000 }, () => {
+  it('walks the six steps one by one and shows the family is dead', async () => {
+    const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+    const page = await context.newPage();
+    const pageErrors: string[] = [];
+    page.on('pageerror', (err) => pageErrors.push(err.message));
+    await page.goto(baseUrl);
+    await expect.poll(() => page.locator('#meta-client').textContent(), { timeout: 10_000 }).toBe('dev-client');
+
+    for (const step of [1, 2, 3, 4, 5, 6, 7]) {
+      await runCard(page, step);
+      expect(await card(page, step).getAttribute('data-state'), `step ${step}`).toBe('success');
+    }
+    expect(await card(page, 1).locator('.summary').textContent()).toContain('anonymous');
+    expect(await card(page, 4).locator('.summary').textContent()).toContain('authenticated');
+    expect(await card(page, 3).locator('.summary').textContent()).toContain('test-corp');
+    expect(await card(page, 7).locator('h2').textContent()).toBe('7. Family is dead');
+    expect(await card(page, 7).locator('.summary').textContent()).toContain('invalid_token');
+    expect(await page.locator('#progress').textContent()).toBe('7 / 7 done');
+
+    // The detail: request headers with the credential masked, ciphertext and decrypted text.
+    await card(page, 2).locator('details.request summary').click();
+    await card(page, 2).locator('details.response summary').click();
+    const request = await card(page, 2).locator('details.request').textContent();
+    expect(request).toContain('Basic ZGV2…');
+    expect(request).toContain('"include_refresh_token": true');
+    expect(request).toContain('"payload"');
+    expect(request).not.toContain('DevSec');
+    const response = await card(page, 2).locator('details.response').textContent();
+    expect(response).toContain('Body (decrypted)');
+    expect(response).toContain('"refresh_token"');
+    expect(pageErrors).toEqual([]);
+    await context.close();
+  });
+
+  it('blocks a step run too early with the seed-style message', async () => {
+    const context = await browser.newContext();
+    const page = await context.newPage();
+    await page.goto(baseUrl);
+    await runCard(page, 3);
+    expect(await card(page, 3).getAttribute('data-state')).toBe('blocked');
+    expect(await card(page, 3).locator('.error').textContent()).toBe('Run step 2 first (token issue)');
+    await context.close();
+  });
+
+  it('"Run all" completes every card, each browser on its own journey; saves the README screenshot', async () => {
+    const other = await browser.newContext();
+    const otherPage = await other.newPage();
+    await otherPage.goto(baseUrl);
+    await runCard(otherPage, 1);
+
+    const context = await browser.newContext({ viewport: { width: 1320, height: 900 }, deviceScaleFactor: 1 });
+    const page = await context.newPage();
+    await page.goto(baseUrl);
+    await page.locator('#run-all').click();
+    await page.waitForSelector('#step-7[data-state="success"]', { timeout: 30_000 });
+    for (const step of [1, 2, 3, 4, 5, 6, 7]) {
+      expect(await card(page, step).getAttribute('data-state')).toBe('success');
+    }
+    await expect.poll(() => page.locator('#run-all').isEnabled(), { timeout: 10_000 }).toBe(true);
+
+    // The other browser's journey was not touched: its step 1 session is still there.
+    await runCard(otherPage, 2);
+    expect(await card(otherPage, 2).getAttribute('data-state')).toBe('success');
+    await other.close();
+
+    await card(page, 3).locator('details.response summary').click();
+    await page.screenshot({ path: SCREENSHOT, fullPage: true });
+    await context.close();
+  });
+});

@@ -1,0 +1,158 @@
+/**
+ * `idsvc serve | identity | sidecar | migrate`: run the server parts, together or apart.
+ *
+ * Configuration comes from the environment and `.env` (dotenv), validated once at start;
+ * a bad value stops the command with one line per problem. SIGINT and SIGTERM close the
+ * listeners gracefully (a second signal exits at once).
+ */
+import type { Command } from 'commander';
+import dotenv from 'dotenv';
+import type { FastifyInstance } from 'fastify';
+import { ConfigError, type Config, type RawEnv, loadConfig } from '../config.js';
+import { createIdentityApp } from '../identity/app.js';
+import { resolveMasterKey } from '../lib/master-key.js';
+import { createSidecarApp } from '../sidecar/app.js';
+import { databaseClientDirectory } from '../sidecar/client-directory.js';
+import { httpUpstream } from '../sidecar/upstream-http.js';
+import { listenOn, startStack } from '../stack.js';
+import { openDatabase } from '../storage/database.js';
+import { migrate } from '../storage/migrate.js';
+import { createStores } from '../stores/index.js';
+
+/** Where the commands read configuration, write output and wait for a stop signal. */
+export interface ServerCommandsIo {
+  /** Environment to configure from. Default: `.env` loaded into `process.env`. */
+  env?: RawEnv;
+  /** Default: process.stdout. */
+  stdout?: (text: string) => void;
+  /** Resolves when the server should stop. Default: the first SIGINT or SIGTERM. */
+  stopSignal?: () => Promise<string>;
+}
+
+/** Register `serve`, `identity`, `sidecar` and `migrate` on `program`. */
+export function registerServerCommands(program: Command, io: ServerCommandsIo = {}): void {
+  const out = io.stdout ?? ((text: string) => void process.stdout.write(text));
+  const stopSignal = io.stopSignal ?? firstSignal;
+  const config = (): Config => {
+    if (io.env !== undefined) return loadConfig(io.env);
+    dotenv.config({ quiet: true });
+    return loadConfig(process.env);
+  };
+
+  /** Run until a stop signal, then close. */
+  const serveUntilStopped = async (close: () => Promise<void>): Promise<void> => {
+    const signal = await stopSignal();
+    out(`${signal}: closing\n`);
+    await close();
+  };
+
+  program
+    .command('serve')
+    .description('identity API and sidecar in one process (ports 8140 and 8141), the sidecar forwarding in process')
+    .action(async () => {
+      const stack = await startStack(config());
+      out(`identity API listening on ${stack.identityUrl}\nsidecar listening on ${stack.sidecarUrl}\n`);
+      await serveUntilStopped(stack.close);
+    });
+
+  program
+    .command('identity')
+    .description('the identity API alone (port 8140); needs INTERNAL_SECRET, shared with the sidecar')
+    .action(async () => {
+      const cfg = config();
+      if (cfg.internalSecret === undefined) {
+        throw new ConfigError(['INTERNAL_SECRET: required when the identity API and the sidecar run apart (set the same value on both)']);
+      }
+      const app = await createIdentityApp({ config: cfg });
+      const url = await listenOrClose(app, cfg.identity.host, cfg.identity.port, 'IDENTITY_PORT');
+      out(`identity API listening on ${url}\n`);
+      await serveUntilStopped(() => app.close());
+    });
+
+  program
+    .command('sidecar')
+    .description('the sidecar alone (port 8141), forwarding over HTTP to the identity API; needs INTERNAL_SECRET')
+    .option('--identity-url <url>', 'base URL of the identity API (default: IDENTITY_URL)')
+    .action(async (options: { identityUrl?: string }) => {
+      const cfg = config();
+      const identityUrl = options.identityUrl ?? cfg.sidecar.identityUrl;
+      const problems: string[] = [];
+      if (identityUrl === undefined) problems.push('IDENTITY_URL: required for a sidecar apart (or pass --identity-url)');
+      else if (!isHttpUrl(identityUrl)) problems.push(`--identity-url: must be an http:// or https:// URL, got "${identityUrl}"`);
+      if (cfg.internalSecret === undefined) {
+        problems.push('INTERNAL_SECRET: required when the identity API and the sidecar run apart (set the same value on both)');
+      }
+      if (problems.length > 0 || identityUrl === undefined || cfg.internalSecret === undefined) throw new ConfigError(problems);
+
+      // The sidecar reads the client table (which ids may open sessions) from the same database.
+      const db = openDatabase(cfg);
+      let app: FastifyInstance | undefined;
+      try {
+        const masterKey = cfg.redis.url !== undefined ? await resolveMasterKey(cfg) : undefined;
+        const stores = createStores(cfg, masterKey ? { masterKey } : {});
+        masterKey?.fill(0);
+        app = await createSidecarApp({
+          config: cfg,
+          internalSecret: cfg.internalSecret,
+          upstream: httpUpstream({ url: identityUrl, timeoutMs: cfg.sidecar.upstreamTimeoutMs }),
+          clients: databaseClientDirectory(db),
+          stores,
+        });
+        app.addHook('onClose', () => db.destroy());
+      } catch (err) {
+        await db.destroy();
+        throw err;
+      }
+      const sidecar = app;
+      const url = await listenOrClose(sidecar, cfg.sidecar.host, cfg.sidecar.port, 'SIDECAR_PORT');
+      out(`sidecar listening on ${url}, forwarding to ${identityUrl}\n`);
+      await serveUntilStopped(() => sidecar.close());
+    });
+
+  program
+    .command('migrate')
+    .description('bring the database (SQLite file or DATABASE_URL) to the latest schema, then exit')
+    .action(async () => {
+      const db = openDatabase(config());
+      try {
+        const applied = await migrate(db);
+        out(`${JSON.stringify({ applied })}\n`);
+      } finally {
+        await db.destroy();
+      }
+    });
+}
+
+/** Listen, or close the app (releasing what it holds) and rethrow. */
+async function listenOrClose(app: FastifyInstance, host: string, port: number, variable: string): Promise<string> {
+  try {
+    return await listenOn(app, host, port, variable);
+  } catch (err) {
+    await app.close();
+    throw err;
+  }
+}
+
+function isHttpUrl(value: string): boolean {
+  try {
+    const url = new URL(value);
+    return url.protocol === 'http:' || url.protocol === 'https:';
+  } catch {
+    return false;
+  }
+}
+
+/** The first SIGINT or SIGTERM; a second one exits at once, for a close that hangs. */
+function firstSignal(): Promise<string> {
+  return new Promise((resolve) => {
+    const onSignal = (signal: NodeJS.Signals): void => {
+      process.removeListener('SIGINT', onSignal);
+      process.removeListener('SIGTERM', onSignal);
+      process.once('SIGINT', () => process.exit(130));
+      process.once('SIGTERM', () => process.exit(143));
+      resolve(signal);
+    };
+    process.on('SIGINT', onSignal);
+    process.on('SIGTERM', onSignal);
+  });
+}

@@ -1,0 +1,40 @@
+/**
+ * `POST /internal/v1/bearer/verify`: the sidecar's check of an authenticated session init
+ * (PROTOCOL.md section 3). Answers 200 when the bearer is a live access token of the
+ * `x-clientid` client whose `sub` is `x-subject`, else 401 `unauthorized`. Without the
+ * internal secret the route does not exist (404).
+ */
+import { Type } from '@sinclair/typebox';
+import { NotFoundError, OAuthError, UnauthorizedError } from '../../lib/oauth-error.js';
+import { bearerToken } from '../bearer.js';
+import { isInternalCall } from '../internal-headers.js';
+import type { IdentityRoute } from './route.js';
+
+export const bearerVerifyRoute: IdentityRoute = (app, services) => {
+  app.post(
+    '/internal/v1/bearer/verify',
+    {
+      schema: { body: Type.Object({}) },
+      onRequest: async (request) => {
+        if (!isInternalCall(request, services.internalSecret)) throw new NotFoundError(undefined, 'bearer verify without the internal secret');
+      },
+    },
+    async (request) => {
+      const token = bearerToken(request);
+      const clientId = request.headers['x-clientid'];
+      const subject = request.headers['x-subject'];
+      if (token === undefined || typeof clientId !== 'string' || typeof subject !== 'string') {
+        throw new UnauthorizedError('bearer, x-clientid or x-subject missing');
+      }
+      try {
+        const claims = await services.verifier.verifyActive(token);
+        if (claims.client_id !== clientId) throw new UnauthorizedError(`bearer of ${claims.client_id} for ${clientId}`);
+        if (claims.sub !== subject) throw new UnauthorizedError('bearer subject differs from x-subject');
+        return { active: true, sub: claims.sub, client_id: claims.client_id, exp: claims.exp };
+      } catch (err) {
+        if (err instanceof OAuthError && !(err instanceof UnauthorizedError)) throw new UnauthorizedError(err.detail);
+        throw err;
+      }
+    },
+  );
+};

@@ -1,0 +1,180 @@
+/**
+ * Client authentication at token issue: HTTP Basic (internal clients) or an HMAC request
+ * signature (external clients, PROTOCOL.md section 7). A client registered for one method
+ * is refused with the other.
+ *
+ * Basic secrets are stored as scrypt hashes, which cost tens of milliseconds to check. A
+ * verified secret is remembered as an HMAC-SHA256 digest under a key that exists only in
+ * this process's memory, over the client id, its current stored hash and the presented
+ * secret; a later request with the same secret costs one HMAC instead of one scrypt run.
+ * The digest includes the stored hash, so a rotated secret never matches an old entry even
+ * when the rotation happened in another process; rotation and disabling in this process also
+ * drop the client's entries at once. The cache is bounded (least recently used out first).
+ */
+import { createHmac, randomBytes } from 'node:crypto';
+import { checkTimestamp, decodeBase64, parseIdempotencyKey, verifySignatureSync } from '@idsvc/protocol';
+import { BoundedCache } from '../../lib/bounded-cache.js';
+import type { Clock } from '../../lib/clock.js';
+import { InvalidClientError, InvalidRequestError } from '../../lib/oauth-error.js';
+import type { SecretBox } from '../../lib/secret-box.js';
+import { verifySecret } from '../../lib/secret-hash.js';
+import { findClient, type ClientRecord } from '../../storage/clients-repository.js';
+import type { Database } from '../../storage/schema.js';
+
+/** What a token issue request presents to authenticate its client. */
+export interface ClientCredentials {
+  /** The `Authorization` header (`Basic ...`). */
+  authorization: string | undefined;
+  /** The `X-Signature` header. */
+  signature: string | undefined;
+  /** The `X-ClientId` header: names the client of an HMAC request. */
+  clientId: string | undefined;
+  /** The `X-Idempotency-Key` header: its timestamp and nonce are signed. */
+  idempotencyKey: string | undefined;
+  /** The exact request body bytes. */
+  body: Uint8Array;
+}
+
+/** Options of {@link ClientAuthenticator}. */
+export interface ClientAuthenticatorOptions {
+  db: Database;
+  secretBox: SecretBox;
+  clock: Clock;
+  /** How far an HMAC request's timestamp may be from our clock (CLOCK_SKEW). */
+  clockSkewSec: number;
+  /** Most verified secrets remembered (default 10,000). */
+  cacheSize?: number;
+}
+
+const BASIC_CHALLENGE = 'Basic realm="idsvc"';
+
+/** The context under which an HMAC client's secret is sealed at rest. */
+export function clientSecretContext(clientId: string): string {
+  return `client-secret:${clientId}`;
+}
+
+/**
+ * Authenticates the client of a token issue request.
+ *
+ * @example
+ * ```ts
+ * const client = await auth.authenticate({ authorization, signature, clientId, idempotencyKey, body });
+ * ```
+ */
+export class ClientAuthenticator {
+  private readonly opts: ClientAuthenticatorOptions;
+  /** Per-process key of the verified-secret digests; never stored or logged. */
+  private readonly cacheKey = randomBytes(32);
+  /** digest → client id */
+  private readonly verified: BoundedCache<string, string>;
+  /** Checks in progress, so a burst with one new secret runs scrypt once. */
+  private readonly pending = new Map<string, Promise<boolean>>();
+
+  constructor(options: ClientAuthenticatorOptions) {
+    this.opts = options;
+    this.verified = new BoundedCache(options.cacheSize ?? 10_000);
+  }
+
+  /**
+   * The authenticated, active client.
+   * @throws InvalidClientError (401) for any authentication failure; InvalidRequestError (400)
+   *   when both methods are used at once; a protocol error (400) for a malformed or stale
+   *   `X-Idempotency-Key` on an HMAC request.
+   */
+  async authenticate(credentials: ClientCredentials): Promise<ClientRecord> {
+    const hasBasic = nonEmpty(credentials.authorization);
+    const hasSignature = nonEmpty(credentials.signature);
+    // RFC 6749 section 2.3: a client must not use more than one authentication method at once.
+    if (hasBasic && hasSignature) throw new InvalidRequestError('Use one client authentication method per request.');
+    if (hasBasic) return this.basic(credentials.authorization as string);
+    if (hasSignature) return this.hmac(credentials);
+    throw new InvalidClientError('no client authentication presented', BASIC_CHALLENGE);
+  }
+
+  /** Forget everything remembered and zeroize the digest key (when the server stops). */
+  close(): void {
+    this.verified.clear();
+    this.cacheKey.fill(0);
+  }
+
+  /** Forget every verified secret of a client (after a rotation or when it is disabled). */
+  forget(clientId: string): void {
+    this.verified.deleteWhere((id) => id === clientId);
+  }
+
+  private async basic(header: string): Promise<ClientRecord> {
+    const match = /^Basic +([^ ]+) *$/i.exec(header);
+    if (match === null) throw new InvalidClientError('authorization is not Basic', BASIC_CHALLENGE);
+    let decoded: Buffer;
+    try {
+      decoded = Buffer.from(decodeBase64(match[1] as string));
+    } catch {
+      throw new InvalidClientError('Basic credentials are not valid base64', BASIC_CHALLENGE);
+    }
+    try {
+      const colon = decoded.indexOf(0x3a);
+      if (colon <= 0) throw new InvalidClientError('Basic credentials have no client id', BASIC_CHALLENGE);
+      const clientId = decoded.subarray(0, colon).toString('utf8');
+      const secret = decoded.subarray(colon + 1);
+      const client = await this.activeClient(clientId, 'basic', BASIC_CHALLENGE);
+      if (client.secretHash === null || !(await this.basicSecretMatches(client.id, client.secretHash, secret))) {
+        throw new InvalidClientError(`wrong secret for client ${clientId}`, BASIC_CHALLENGE);
+      }
+      return client;
+    } finally {
+      decoded.fill(0);
+    }
+  }
+
+  private async basicSecretMatches(clientId: string, secretHash: string, secret: Uint8Array): Promise<boolean> {
+    const digest = this.digest(clientId, secretHash, secret);
+    if (this.verified.get(digest) === clientId) return true;
+    let check = this.pending.get(digest);
+    if (check === undefined) {
+      check = verifySecret(secret, secretHash).finally(() => this.pending.delete(digest));
+      this.pending.set(digest, check);
+    }
+    const ok = await check;
+    if (ok) this.verified.set(digest, clientId);
+    return ok;
+  }
+
+  private digest(clientId: string, secretHash: string, secret: Uint8Array): string {
+    // Length prefixes keep the three fields unambiguous.
+    return createHmac('sha256', this.cacheKey)
+      .update(`${clientId.length}:${clientId}|${secretHash.length}:${secretHash}|`)
+      .update(secret)
+      .digest('base64');
+  }
+
+  private async hmac(credentials: ClientCredentials): Promise<ClientRecord> {
+    const clientId = credentials.clientId ?? '';
+    if (clientId === '') throw new InvalidClientError('signed request without X-ClientId');
+    const client = await this.activeClient(clientId, 'hmac');
+    const { timestamp, timestampMs, nonce } = parseIdempotencyKey(credentials.idempotencyKey ?? '');
+    checkTimestamp(timestampMs, this.opts.clock.now(), this.opts.clockSkewSec);
+    if (client.secretBox === null) throw new InvalidClientError(`client ${clientId} has no HMAC secret`);
+    const secret = this.opts.secretBox.open(client.secretBox, clientSecretContext(client.id));
+    try {
+      const ok = verifySignatureSync({ secret, timestamp, nonce, body: credentials.body, signature: credentials.signature ?? '' });
+      if (!ok) throw new InvalidClientError(`bad signature for client ${clientId}`);
+      return client;
+    } finally {
+      secret.fill(0);
+    }
+  }
+
+  private async activeClient(clientId: string, method: 'basic' | 'hmac', challenge?: string): Promise<ClientRecord> {
+    const client = await findClient(this.opts.db, clientId);
+    if (client === undefined) throw new InvalidClientError(`unknown client ${clientId}`, challenge);
+    if (client.status !== 'active') throw new InvalidClientError(`client ${clientId} is disabled`, challenge);
+    if (client.authMethod !== method) {
+      throw new InvalidClientError(`client ${clientId} is registered for ${client.authMethod}, presented ${method}`, challenge);
+    }
+    return client;
+  }
+}
+
+function nonEmpty(value: string | undefined): boolean {
+  return value !== undefined && value.trim() !== '';
+}

@@ -1,0 +1,83 @@
+/**
+ * Token introspection (RFC 7662; PROTOCOL.md section 8, `POST /api/v1/introspect`).
+ * A token is `active` only when it is valid, unexpired, unrevoked and was issued to the
+ * calling client; for anything else the answer is exactly `{"active": false}`, so a caller
+ * learns nothing about tokens that are not its own.
+ */
+import type { Clock } from '../../lib/clock.js';
+import { OAuthError } from '../../lib/oauth-error.js';
+import { findRefreshToken } from '../../storage/refresh-tokens-repository.js';
+import type { Database } from '../../storage/schema.js';
+import { AccessTokenVerifier } from './access-tokens.js';
+import { refreshTokenHash } from './token-issuer.js';
+
+/** An RFC 7662 introspection response. */
+export type IntrospectionResponse = { active: false } | ({ active: true } & Record<string, unknown>);
+
+const INACTIVE: IntrospectionResponse = Object.freeze({ active: false as const });
+
+/** Options of {@link IntrospectionService}. */
+export interface IntrospectionServiceOptions {
+  db: Database;
+  verifier: AccessTokenVerifier;
+  clock: Clock;
+  issuer: string;
+}
+
+/**
+ * @example
+ * ```ts
+ * const answer = await introspection.introspect('dev-client', accessToken); // { active: true, sub, ... }
+ * ```
+ */
+export class IntrospectionService {
+  private readonly opts: IntrospectionServiceOptions;
+
+  constructor(options: IntrospectionServiceOptions) {
+    this.opts = options;
+  }
+
+  /** Describe `token` to `clientId`, trying the hinted kind first. */
+  async introspect(clientId: string, token: string, hint?: string): Promise<IntrospectionResponse> {
+    const accessFirst = hint !== 'refresh_token' && AccessTokenVerifier.looksLikeJwt(token);
+    if (accessFirst) {
+      const answer = await this.access(clientId, token);
+      return answer.active || hint !== 'refresh_token' ? answer : this.refresh(clientId, token);
+    }
+    const answer = await this.refresh(clientId, token);
+    return answer.active ? answer : this.access(clientId, token);
+  }
+
+  private async access(clientId: string, token: string): Promise<IntrospectionResponse> {
+    if (!AccessTokenVerifier.looksLikeJwt(token)) return INACTIVE;
+    try {
+      const claims = await this.opts.verifier.verifyActive(token);
+      if (claims.client_id !== clientId) return INACTIVE;
+      const { iss, sub, aud, exp, iat, jti, client_id, scope, ...custom } = claims;
+      return { active: true, scope, client_id, sub, aud, iss, exp, iat, jti, token_type: 'Bearer', ...custom };
+    } catch (err) {
+      if (err instanceof OAuthError) return INACTIVE;
+      throw err;
+    }
+  }
+
+  private async refresh(clientId: string, token: string): Promise<IntrospectionResponse> {
+    if (token.length > 512) return INACTIVE;
+    const found = await findRefreshToken(this.opts.db, refreshTokenHash(token));
+    const now = this.opts.clock.now();
+    if (found === undefined || found.status !== 'active' || found.expiresAt <= now) return INACTIVE;
+    const family = found.family;
+    if (family.status !== 'active' || family.clientId !== clientId) return INACTIVE;
+    return {
+      active: true,
+      scope: family.scope,
+      client_id: family.clientId,
+      sub: family.subject,
+      aud: family.audience,
+      iss: this.opts.issuer,
+      exp: Math.floor(found.expiresAt / 1000),
+      iat: Math.floor(found.createdAt / 1000),
+      token_type: 'refresh_token',
+    };
+  }
+}

@@ -1,0 +1,196 @@
+/**
+ * Token issue (PROTOCOL.md section 8, `POST /api/v1/token/issue`): audience and scope
+ * checks, custom claims, a new token family, an RFC 9068 access token and, on request, an
+ * opaque refresh token. Also mints the tokens of a refresh, so both paths sign alike.
+ */
+import { createHash } from 'node:crypto';
+import { SignJWT } from 'jose';
+import type { Clock } from '../../lib/clock.js';
+import { InvalidRequestError, InvalidScopeError, InvalidTargetError } from '../../lib/oauth-error.js';
+import { randomToken } from '../../lib/random-token.js';
+import type { ClientRecord } from '../../storage/clients-repository.js';
+import { insertRefreshToken } from '../../storage/refresh-tokens-repository.js';
+import type { Database } from '../../storage/schema.js';
+import { insertFamily, revokeOtherFamilies } from '../../storage/token-families-repository.js';
+import type { SigningKeyService } from './signing-keys.js';
+
+/**
+ * Claim names a client may not set through `custom_claims`: the registered JWT claims and
+ * those with a meaning in OAuth or OpenID Connect (PROTOCOL.md section 8).
+ */
+export const RESERVED_CLAIMS: ReadonlySet<string> = new Set([
+  'iss', 'sub', 'aud', 'exp', 'nbf', 'iat', 'jti', 'client_id', 'scope', 'cnf', 'act', 'may_act',
+  'azp', 'typ', 'token_type', 'auth_time', 'acr', 'amr', 'sid', 'nonce',
+]);
+
+/** A validated token issue request. */
+export interface IssueRequest {
+  audience: string;
+  /** Space-separated; all of the client's scopes when absent. */
+  scope?: string | undefined;
+  subject: string;
+  includeRefreshToken?: boolean | undefined;
+  singleSession?: boolean | undefined;
+  customClaims?: Record<string, unknown> | undefined;
+}
+
+/** RFC 6749 section 5.1 token response. */
+export interface TokenResponse {
+  access_token: string;
+  token_type: 'Bearer';
+  expires_in: number;
+  scope: string;
+  refresh_token?: string;
+}
+
+/** What an access token is made from: its family. */
+export interface TokenGrant {
+  familyId: string;
+  clientId: string;
+  subject: string;
+  scope: string;
+  audience: string;
+  claims: Record<string, unknown>;
+}
+
+/** A signed access token and its record. */
+export interface MintedAccessToken {
+  token: string;
+  jti: string;
+  expiresAt: number;
+}
+
+/** A new refresh token: the token for the client, the hash for the database. */
+export interface MintedRefreshToken {
+  token: string;
+  hash: string;
+  expiresAt: number;
+}
+
+/** Options of {@link TokenIssuer}. */
+export interface TokenIssuerOptions {
+  db: Database;
+  signingKeys: SigningKeyService;
+  clock: Clock;
+  issuer: string;
+  accessTokenTtlSec: number;
+  refreshTokenTtlSec: number;
+  customClaimsMaxBytes: number;
+}
+
+/**
+ * A new access token id: its family id, a dot, 96 random bits. Access tokens are not
+ * stored; the family id inside the (signed) `jti` is what finds their revocation state.
+ */
+export function newJti(familyId: string): string {
+  return `${familyId}.${randomToken(12)}`;
+}
+
+/** The family id inside a `jti` made by {@link newJti}, or `undefined` for any other shape. */
+export function familyIdOfJti(jti: string): string | undefined {
+  const dot = jti.indexOf('.');
+  return dot > 0 ? jti.slice(0, dot) : undefined;
+}
+
+/** SHA-256 hex of a refresh token: the only form in which it is stored. */
+export function refreshTokenHash(token: string): string {
+  return createHash('sha256').update(token, 'utf8').digest('hex');
+}
+
+/**
+ * @example
+ * ```ts
+ * const { response } = await issuer.issue(client, { audience: 'orders-api', subject: 'test-user', includeRefreshToken: true });
+ * ```
+ */
+export class TokenIssuer {
+  private readonly opts: TokenIssuerOptions;
+
+  constructor(options: TokenIssuerOptions) {
+    this.opts = options;
+  }
+
+  /**
+   * Issue tokens to an authenticated client, starting a new token family.
+   * @throws InvalidTargetError, InvalidScopeError, InvalidRequestError (all 400)
+   */
+  async issue(client: ClientRecord, request: IssueRequest): Promise<{ response: TokenResponse; familyId: string; revokedFamilies: number }> {
+    if (!client.audiences.includes(request.audience)) {
+      throw new InvalidTargetError(`audience ${request.audience} not allowed for ${client.id}`);
+    }
+    const scope = grantedScope(request.scope, client.scopes);
+    const claims = this.checkCustomClaims(request.customClaims ?? {});
+    const now = this.opts.clock.now();
+    // 128 random bits, base64url: never contains the dot that ends it inside a jti.
+    const grant: TokenGrant = { familyId: randomToken(16), clientId: client.id, subject: request.subject, scope, audience: request.audience, claims };
+    const access = await this.mintAccessToken(grant, now);
+    const refresh = request.includeRefreshToken === true ? this.mintRefreshToken(now) : undefined;
+
+    let revokedFamilies = 0;
+    const store = async (db: Database): Promise<void> => {
+      await insertFamily(db, { id: grant.familyId, clientId: client.id, subject: grant.subject, scope, audience: grant.audience, claims, createdAt: now });
+      if (refresh !== undefined) {
+        await insertRefreshToken(db, { tokenHash: refresh.hash, familyId: grant.familyId, createdAt: now, expiresAt: refresh.expiresAt });
+      }
+      if (request.singleSession === true) {
+        revokedFamilies = await revokeOtherFamilies(db, client.id, grant.subject, grant.familyId, now);
+      }
+    };
+    // One row is atomic by itself; several go in one transaction, so a failure leaves none.
+    if (refresh === undefined && request.singleSession !== true) await store(this.opts.db);
+    else await this.opts.db.transaction().execute(store);
+    return { response: this.response(access, scope, refresh), familyId: grant.familyId, revokedFamilies };
+  }
+
+  /** Sign an access token of `grant`'s family, valid from `now` for the access-token lifetime. */
+  async mintAccessToken(grant: TokenGrant, now: number): Promise<MintedAccessToken> {
+    const { kid, privateKey } = await this.opts.signingKeys.signingKey();
+    const iat = Math.floor(now / 1000);
+    const exp = iat + this.opts.accessTokenTtlSec;
+    const jti = newJti(grant.familyId);
+    const token = await new SignJWT({ ...grant.claims, client_id: grant.clientId, scope: grant.scope })
+      .setProtectedHeader({ alg: 'ES256', typ: 'at+jwt', kid })
+      .setIssuer(this.opts.issuer)
+      .setSubject(grant.subject)
+      .setAudience(grant.audience)
+      .setIssuedAt(iat)
+      .setExpirationTime(exp)
+      .setJti(jti)
+      .sign(privateKey);
+    return { token, jti, expiresAt: exp * 1000 };
+  }
+
+  /** A fresh refresh token: 256 random bits. */
+  mintRefreshToken(now: number): MintedRefreshToken {
+    const token = randomToken(32);
+    return { token, hash: refreshTokenHash(token), expiresAt: now + this.opts.refreshTokenTtlSec * 1000 };
+  }
+
+  /** The token response of RFC 6749 section 5.1. */
+  response(access: MintedAccessToken, scope: string, refresh: MintedRefreshToken | undefined): TokenResponse {
+    const body: TokenResponse = { access_token: access.token, token_type: 'Bearer', expires_in: this.opts.accessTokenTtlSec, scope };
+    if (refresh !== undefined) body.refresh_token = refresh.token;
+    return body;
+  }
+
+  private checkCustomClaims(claims: Record<string, unknown>): Record<string, unknown> {
+    for (const name of Object.keys(claims)) {
+      if (RESERVED_CLAIMS.has(name)) throw new InvalidRequestError(`custom_claims may not set the registered claim "${name}".`);
+    }
+    const size = Buffer.byteLength(JSON.stringify(claims), 'utf8');
+    if (size > this.opts.customClaimsMaxBytes) {
+      throw new InvalidRequestError(`custom_claims exceed ${this.opts.customClaimsMaxBytes} bytes.`, `custom_claims: ${size} bytes`);
+    }
+    return claims;
+  }
+}
+
+/** The scope to grant: the requested scopes (deduplicated, in order), each allowed to the client. */
+function grantedScope(requested: string | undefined, allowed: readonly string[]): string {
+  if (requested === undefined) return allowed.join(' ');
+  const scopes = [...new Set(requested.split(' ').filter((s) => s !== ''))];
+  if (scopes.length === 0) throw new InvalidScopeError('empty scope');
+  const refused = scopes.filter((s) => !allowed.includes(s));
+  if (refused.length > 0) throw new InvalidScopeError(`scopes not allowed: ${refused.join(' ')}`);
+  return scopes.join(' ');
+}

@@ -1,0 +1,35 @@
+/** `@idsvc/server`: the identity API, the sidecar, storage and configuration. */
+export { loadConfig, ConfigError, CONFIG_VARIABLES, type Config, type RawEnv } from './config.js';
+export { systemClock, ManualClock, type Clock } from './lib/clock.js';
+// Identity API
+export * from './identity/index.js';
+export { ClientAdminService, type ClientView, type ClientWithSecret, type CreateClientInput, type UpdateClientInput } from './admin/service.js';
+export { OAuthError, toOAuthError } from './lib/oauth-error.js';
+export { REDACT_PATHS, loggerOptions } from './lib/logging.js';
+export { resolveMasterKey } from './lib/master-key.js';
+// Storage
+export { openDatabase, migrate, MigrationError, pruneExpired, type Database } from './storage/index.js';
+// Sidecar
+export { createSidecarApp, MAX_HEADER_BYTES, type SidecarAppOptions } from './sidecar/app.js';
+export { cachedClientDirectory, databaseClientDirectory, type ClientDirectory } from './sidecar/client-directory.js';
+export { httpUpstream, type HttpUpstreamOptions } from './sidecar/upstream-http.js';
+export { injectUpstream } from './sidecar/upstream-inject.js';
+export { UpstreamUnavailableError, type Upstream, type UpstreamRequest, type UpstreamResponse } from './sidecar/upstream.js';
+export {
+  createStores,
+  memoryStores,
+  redisStores,
+  MemoryNonceStore,
+  MemorySessionStore,
+  RedisNonceStore,
+  RedisSessionStore,
+  StoreFullError,
+  StoreUnavailableError,
+  type NonceStore,
+  type Session,
+  type SessionStore,
+  type SessionType,
+  type SidecarStores,
+} from './stores/index.js';
+// Both in one process
+export { startStack, listenOn, PortInUseError, type Stack, type StackOptions } from './stack.js';

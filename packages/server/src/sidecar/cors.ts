@@ -1,0 +1,32 @@
+import cors from '@fastify/cors';
+import type { FastifyInstance } from 'fastify';
+
+/** Request headers a browser client sends (PROTOCOL.md section 2). */
+export const CORS_ALLOWED_HEADERS = [
+  'Content-Type',
+  'Authorization',
+  'X-ClientId',
+  'X-Idempotency-Key',
+  'X-Kid',
+  'X-Signature',
+  'X-Subject',
+];
+
+/** Response headers a browser client must read to open an answer. */
+export const CORS_EXPOSED_HEADERS = ['X-Kid', 'X-Idempotency-Key'];
+
+/**
+ * Answer CORS for the configured origins (CORS_ORIGINS; `*` allows any), so browser
+ * clients can call the sidecar directly. With no origin configured, no CORS header is sent
+ * and browsers keep the sidecar same-origin only.
+ */
+export async function registerCors(app: FastifyInstance, origins: readonly string[]): Promise<void> {
+  const origin = origins.includes('*') ? true : origins.length > 0 ? [...origins] : false;
+  await app.register(cors, {
+    origin,
+    methods: ['POST'],
+    allowedHeaders: CORS_ALLOWED_HEADERS,
+    exposedHeaders: CORS_EXPOSED_HEADERS,
+    maxAge: 600,
+  });
+}

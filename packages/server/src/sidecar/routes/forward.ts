@@ -1,0 +1,139 @@
+/**
+ * The encrypted routes (PROTOCOL.md sections 5 and 6): token issue, introspection, refresh
+ * and revocation. Each request is checked (headers, timestamp, session, envelope, nonce),
+ * opened, forwarded byte for byte to the identity API, and its answer sealed for the client.
+ */
+import { randomUUID } from 'node:crypto';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import {
+  ProtocolError,
+  buildAad,
+  encodeEnvelope,
+  errorBody,
+  makeIdempotencyKey,
+  openSync,
+  parseEnvelope,
+  sealSync,
+  zeroize,
+} from '@idsvc/protocol';
+import type { Session } from '../../stores/session-store.js';
+import type { SidecarContext } from '../context.js';
+import {
+  INTERNAL_AUTH_HEADER,
+  SESSION_ID_HEADER,
+  SESSION_SUBJECT_HEADER,
+  SESSION_TYPE_HEADER,
+} from '../internal-headers.js';
+import { type RequestKey, optionalHeader, readClientId, readIdempotencyKey, readKid } from '../protocol-headers.js';
+import { UpstreamUnavailableError } from '../upstream.js';
+
+/** The identity API routes a client reaches through the sidecar, on the same paths. */
+export const FORWARDED_PATHS = ['/api/v1/token/issue', '/api/v1/introspect', '/api/v1/token', '/api/v1/revoke'] as const;
+
+const UPSTREAM_UNAVAILABLE = Buffer.from(JSON.stringify(errorBody('upstream_unavailable')));
+
+/** The handler of one encrypted route, bound to the sidecar's context and the route's path. */
+export function forwardHandler(ctx: SidecarContext, path: string) {
+  return async function forward(request: FastifyRequest, reply: FastifyReply): Promise<string> {
+    const headers = request.headers;
+    const clientId = readClientId(headers);
+    const { kid, sessionId } = readKid(headers);
+    // The clock window first: the cheapest check (PROTOCOL.md section 6).
+    const requestKey = readIdempotencyKey(headers, ctx.clock.now(), ctx.clockSkewSec);
+    const payload = parseEnvelope(request.body);
+
+    const session = await ctx.sessions.get(sessionId);
+    if (session === undefined) throw new ProtocolError('invalid_session', 'session unknown or expired');
+    try {
+      if (session.clientId !== clientId) throw new ProtocolError('invalid_session', 'session bound to another client id');
+
+      const aad = buildAad({ timestamp: requestKey.timestamp, nonce: requestKey.nonce, kid, clientId });
+      const plaintext = openSync(session.key, aad, payload);
+      // Only a message that authenticates reaches the nonce store (PROTOCOL.md section 6).
+      let fresh: boolean;
+      try {
+        fresh = await ctx.nonces.remember(clientId, requestKey.nonce, ctx.nonceTtlSec);
+      } catch (err) {
+        zeroize(plaintext);
+        throw err;
+      }
+      if (!fresh) {
+        zeroize(plaintext);
+        throw new ProtocolError('replay_detected', 'nonce already used');
+      }
+
+      const answer = await forwardPlaintext(ctx, request, path, session, requestKey, plaintext);
+      return sealAnswer(ctx, reply, session, kid, clientId, answer.status, answer.body);
+    } finally {
+      zeroize(session.key);
+    }
+  };
+}
+
+/** POST the plaintext to the identity API; a failure or a 5xx becomes 502 `upstream_unavailable`. */
+async function forwardPlaintext(
+  ctx: SidecarContext,
+  request: FastifyRequest,
+  path: string,
+  session: Session,
+  requestKey: RequestKey,
+  plaintext: Uint8Array,
+): Promise<{ status: number; body: Uint8Array }> {
+  const forwarded: Record<string, string> = {
+    'content-type': 'application/json',
+    'x-clientid': session.clientId,
+    'x-idempotency-key': requestKey.header,
+    'x-request-id': request.id,
+    [INTERNAL_AUTH_HEADER]: ctx.internalSecret,
+    [SESSION_ID_HEADER]: session.id,
+    [SESSION_TYPE_HEADER]: session.type,
+  };
+  const authorization = request.headers.authorization;
+  if (authorization !== undefined) forwarded.authorization = authorization;
+  const signature = optionalHeader(request.headers, 'x-signature');
+  if (signature !== undefined) forwarded['x-signature'] = signature;
+  if (session.subject !== undefined) forwarded[SESSION_SUBJECT_HEADER] = session.subject;
+
+  try {
+    const response = await ctx.upstream.send({ path, headers: forwarded, body: plaintext });
+    if (response.status >= 500) {
+      request.log.error({ status: response.status, path }, 'identity API failed');
+      return { status: 502, body: UPSTREAM_UNAVAILABLE };
+    }
+    return { status: response.status, body: response.body };
+  } catch (err) {
+    if (!(err instanceof UpstreamUnavailableError)) throw err;
+    request.log.error({ err: { message: err.detail, cause: describe(err.cause) }, path }, 'identity API unavailable');
+    return { status: 502, body: UPSTREAM_UNAVAILABLE };
+  } finally {
+    // The plaintext holds the client's tokens; it is not needed once sent.
+    zeroize(plaintext);
+  }
+}
+
+/** Seal an answer under the session key with a fresh response key, and send it. */
+function sealAnswer(
+  ctx: SidecarContext,
+  reply: FastifyReply,
+  session: Session,
+  kid: string,
+  clientId: string,
+  status: number,
+  body: Uint8Array,
+): string {
+  const timestamp = ctx.clock.now();
+  const nonce = randomUUID();
+  const aad = buildAad({ timestamp: String(timestamp), nonce, kid, clientId });
+  const envelope = encodeEnvelope(sealSync(session.key, aad, body));
+  void reply
+    .code(status)
+    .header('x-kid', kid)
+    .header('x-idempotency-key', makeIdempotencyKey(timestamp, nonce))
+    .type('application/json');
+  return envelope;
+}
+
+function describe(cause: unknown): string | undefined {
+  if (cause instanceof Error) return `${cause.name}: ${cause.message}`;
+  return cause === undefined ? undefined : String(cause);
+}

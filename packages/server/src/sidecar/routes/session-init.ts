@@ -1,0 +1,96 @@
+/**
+ * `POST /api/v1/session/init` (PROTOCOL.md section 3): an ECDH handshake that opens an
+ * anonymous session, or an authenticated one when the caller shows a bearer token and
+ * the subject it was issued for.
+ */
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import {
+  MalformedInputError,
+  ProtocolError,
+  decodePublicKey,
+  deriveSessionKeySync,
+  encodeBase64,
+  kidFromSessionId,
+  sharedSecretSync,
+  zeroize,
+} from '@idsvc/protocol';
+import type { SessionType } from '../../stores/session-store.js';
+import { checkBearer } from '../bearer-check.js';
+import type { SidecarContext } from '../context.js';
+import { optionalHeader, readClientId, readIdempotencyKey } from '../protocol-headers.js';
+
+export const SESSION_INIT_PATH = '/api/v1/session/init';
+
+/** The 200 answer of session init. */
+export interface SessionInitAnswer {
+  sessionId: string;
+  serverPublicKey: string;
+  encAlg: 'A256GCM';
+  expiresInSec: number;
+}
+
+/** The handler of session init, bound to the sidecar's context. */
+export function sessionInitHandler(ctx: SidecarContext) {
+  return async function sessionInit(request: FastifyRequest, reply: FastifyReply): Promise<SessionInitAnswer> {
+    const headers = request.headers;
+    const clientId = readClientId(headers);
+    const now = ctx.clock.now();
+    const requestKey = readIdempotencyKey(headers, now, ctx.clockSkewSec);
+
+    if (!(await ctx.clients.isActive(clientId))) {
+      throw new ProtocolError('invalid_client', `session init for unknown or disabled client ${clientId}`);
+    }
+    // No key to authenticate the message yet, so the nonce is recorded right after the
+    // timestamp check (PROTOCOL.md section 6).
+    if (!(await ctx.nonces.remember(clientId, requestKey.nonce, ctx.nonceTtlSec))) {
+      throw new ProtocolError('replay_detected', 'session init nonce already used');
+    }
+    const clientPublicKey = decodePublicKey(readClientPublicKey(request.body));
+
+    let type: SessionType = 'anonymous';
+    let subject: string | undefined;
+    let ttlSec = ctx.sessionTtlAnonymousSec;
+    const authorization = headers.authorization;
+    if (authorization !== undefined) {
+      const token = bearerToken(authorization);
+      subject = optionalHeader(headers, 'x-subject');
+      if (subject === undefined || subject.length === 0) {
+        throw new MalformedInputError('X-Subject missing', 'An authenticated session needs the X-Subject header.');
+      }
+      await checkBearer(ctx, { clientId, token, subject, requestId: request.id });
+      type = 'authenticated';
+      ttlSec = ctx.sessionTtlAuthenticatedSec;
+    }
+
+    const serverKeys = ctx.generateKeyPair();
+    let sharedSecret: Uint8Array;
+    try {
+      sharedSecret = sharedSecretSync(serverKeys.privateKey, clientPublicKey);
+    } finally {
+      serverKeys.privateKey.destroy();
+    }
+    const sessionId = ctx.newSessionId();
+    const key = deriveSessionKeySync(sharedSecret, sessionId, clientId);
+    zeroize(sharedSecret);
+    // The store takes the key over from here (and zeroizes it when the session ends).
+    await ctx.sessions.put({ id: sessionId, clientId, type, subject, expiresAtMs: now + ttlSec * 1000, key });
+
+    void reply.header('x-kid', kidFromSessionId(sessionId));
+    return { sessionId, serverPublicKey: encodeBase64(serverKeys.publicKey), encAlg: 'A256GCM', expiresInSec: ttlSec };
+  };
+}
+
+function readClientPublicKey(body: unknown): string {
+  const value = typeof body === 'object' && body !== null ? (body as { clientPublicKey?: unknown }).clientPublicKey : undefined;
+  if (typeof value !== 'string') {
+    throw new MalformedInputError('clientPublicKey missing', 'The body must be {"clientPublicKey": "<base64>"}.');
+  }
+  return value;
+}
+
+/** The token of `Authorization: Bearer <token>`; any other scheme is 401 `unauthorized`. */
+function bearerToken(authorization: string): string {
+  const match = /^Bearer +([\x21-\x7e]+) *$/i.exec(authorization);
+  if (match?.[1] === undefined) throw new ProtocolError('unauthorized', 'authorization is not a bearer token');
+  return match[1];
+}

@@ -1,0 +1,30 @@
+import type { FastifyInstance } from 'fastify';
+import { type Upstream, UpstreamUnavailableError } from './upstream.js';
+
+/**
+ * Forward to an identity app in the same process with `app.inject`: no socket, no port,
+ * the same routes and hooks as over HTTP. The app belongs to the caller, who closes it.
+ *
+ * @example
+ * ```ts
+ * const upstream = injectUpstream(await createIdentityApp({ config, internalSecret }));
+ * ```
+ */
+export function injectUpstream(app: FastifyInstance): Upstream {
+  return {
+    async send({ path, headers, body }) {
+      try {
+        const response = await app.inject({
+          method: 'POST',
+          url: path,
+          headers,
+          payload: Buffer.from(body.buffer, body.byteOffset, body.byteLength),
+        });
+        return { status: response.statusCode, body: response.rawPayload };
+      } catch (err) {
+        throw new UpstreamUnavailableError('in-process identity app failed', { cause: err });
+      }
+    },
+    close: () => Promise.resolve(),
+  };
+}

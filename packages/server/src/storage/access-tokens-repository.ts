@@ -1,0 +1,39 @@
+/**
+ * Access-token revocation state. Access tokens themselves are not stored: a token's `jti`
+ * begins with its family id, and only tokens revoked one by one get a row here.
+ */
+import type { ClientStatus, Database, FamilyStatus } from './schema.js';
+
+/** What decides whether a validly signed access token is still good. */
+export interface AccessTokenState {
+  /** This very token was revoked. */
+  revoked: boolean;
+  familyStatus: FamilyStatus;
+  clientStatus: ClientStatus;
+}
+
+/**
+ * One indexed lookup: the family's status, its client's status, and whether this token was
+ * revoked on its own. `undefined` when the family is unknown (never issued here, or pruned).
+ */
+export async function accessTokenState(db: Database, familyId: string, jti: string): Promise<AccessTokenState | undefined> {
+  const row = await db
+    .selectFrom('token_families as f')
+    .innerJoin('clients as c', 'c.id', 'f.client_id')
+    .leftJoin('revoked_access_tokens as r', (join) => join.on('r.jti', '=', jti))
+    .select(['f.status as family_status', 'c.status as client_status', 'r.jti as revoked_jti'])
+    .where('f.id', '=', familyId)
+    .executeTakeFirst();
+  if (row === undefined) return undefined;
+  return { revoked: row.revoked_jti !== null, familyStatus: row.family_status, clientStatus: row.client_status };
+}
+
+/** Revoke one access token. @returns `true` when it was not revoked before. */
+export async function revokeAccessToken(db: Database, token: { jti: string; familyId: string; expiresAt: number }, now: number): Promise<boolean> {
+  const result = await db
+    .insertInto('revoked_access_tokens')
+    .values({ jti: token.jti, family_id: token.familyId, expires_at: token.expiresAt, revoked_at: now })
+    .onConflict((oc) => oc.column('jti').doNothing())
+    .executeTakeFirst();
+  return Number(result.numInsertedOrUpdatedRows ?? 0n) > 0;
+}

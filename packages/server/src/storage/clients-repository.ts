@@ -1,0 +1,92 @@
+/** The `clients` table. */
+import type { Selectable } from 'kysely';
+import type { AuthMethod, ClientStatus, ClientsTable, Database } from './schema.js';
+
+/** A client as stored, secrets in their at-rest form. */
+export interface ClientRecord {
+  id: string;
+  name: string;
+  authMethod: AuthMethod;
+  /** scrypt hash (basic clients). */
+  secretHash: string | null;
+  /** Encrypted secret (hmac clients). */
+  secretBox: string | null;
+  scopes: string[];
+  audiences: string[];
+  status: ClientStatus;
+  createdAt: number;
+  updatedAt: number;
+}
+
+/** The fields an update may change. */
+export interface ClientPatch {
+  name?: string;
+  scopes?: string[];
+  audiences?: string[];
+  status?: ClientStatus;
+  secretHash?: string | null;
+  secretBox?: string | null;
+}
+
+function toRecord(row: Selectable<ClientsTable>): ClientRecord {
+  return {
+    id: row.id,
+    name: row.name,
+    authMethod: row.auth_method,
+    secretHash: row.secret_hash,
+    secretBox: row.secret_box,
+    scopes: JSON.parse(row.scopes) as string[],
+    audiences: JSON.parse(row.audiences) as string[],
+    status: row.status,
+    createdAt: Number(row.created_at),
+    updatedAt: Number(row.updated_at),
+  };
+}
+
+export async function findClient(db: Database, id: string): Promise<ClientRecord | undefined> {
+  const row = await db.selectFrom('clients').selectAll().where('id', '=', id).executeTakeFirst();
+  return row === undefined ? undefined : toRecord(row);
+}
+
+export async function listClients(db: Database): Promise<ClientRecord[]> {
+  const rows = await db.selectFrom('clients').selectAll().orderBy('id').execute();
+  return rows.map(toRecord);
+}
+
+/** @throws a unique violation (see `isUniqueViolation`) when the id exists. */
+export async function insertClient(db: Database, client: ClientRecord): Promise<void> {
+  await db
+    .insertInto('clients')
+    .values({
+      id: client.id,
+      name: client.name,
+      auth_method: client.authMethod,
+      secret_hash: client.secretHash,
+      secret_box: client.secretBox,
+      scopes: JSON.stringify(client.scopes),
+      audiences: JSON.stringify(client.audiences),
+      status: client.status,
+      created_at: client.createdAt,
+      updated_at: client.updatedAt,
+    })
+    .execute();
+}
+
+/** Apply `patch` and return the updated client, or `undefined` when there is no such client. */
+export async function updateClient(db: Database, id: string, patch: ClientPatch, now: number): Promise<ClientRecord | undefined> {
+  const row = await db
+    .updateTable('clients')
+    .set({
+      updated_at: now,
+      ...(patch.name !== undefined ? { name: patch.name } : {}),
+      ...(patch.scopes !== undefined ? { scopes: JSON.stringify(patch.scopes) } : {}),
+      ...(patch.audiences !== undefined ? { audiences: JSON.stringify(patch.audiences) } : {}),
+      ...(patch.status !== undefined ? { status: patch.status } : {}),
+      ...(patch.secretHash !== undefined ? { secret_hash: patch.secretHash } : {}),
+      ...(patch.secretBox !== undefined ? { secret_box: patch.secretBox } : {}),
+    })
+    .where('id', '=', id)
+    .returningAll()
+    .executeTakeFirst();
+  return row === undefined ? undefined : toRecord(row);
+}

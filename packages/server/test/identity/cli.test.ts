@@ -1,0 +1,135 @@
+/** `idsvc clients create|list|show|update|rotate-secret|disable`: JSON output, straight on the database. */
+import { spawn } from 'node:child_process';
+import { createRequire } from 'node:module';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { Command, CommanderError } from 'commander';
+import { describe, expect, it } from 'vitest';
+import { registerClientCommands } from '../../src/cli/clients.js';
+import { createIdentityApp } from '../../src/identity/app.js';
+import { databaseTargets, withDatabase } from '../helpers/db.js';
+import { ISSUE_BODY, basic, post, testConfig } from '../helpers/identity.js';
+
+describe.each(await databaseTargets())('clients CLI on $kind', (target) => {
+  const tdb = withDatabase(target, { migrate: false });
+
+  /** Run one command line; returns what it printed (stdout parsed as JSON when possible). */
+  const cli = async (args: string[], secretFromStdin?: string) => {
+    const out: string[] = [];
+    const help: string[] = [];
+    const program = new Command('idsvc').exitOverride().configureOutput({ writeOut: (s) => void help.push(s), writeErr: (s) => void help.push(s) });
+    const env = { ...tdb.env, MODE: 'production', MASTER_KEY: testConfig(tdb).masterKey!.toString('base64'), ADMIN_TOKEN: 'x'.repeat(40), LOG_LEVEL: 'silent' };
+    registerClientCommands(program, { env, stdout: (s) => void out.push(s), stderr: () => undefined, readSecret: async () => secretFromStdin ?? '' });
+    await program.parseAsync(args, { from: 'user' });
+    const text = out.join('');
+    return { json: text ? (JSON.parse(text) as Record<string, unknown>) : undefined, help: help.join('') };
+  };
+
+  it('creates a client (migrating a fresh database first) and prints its secret once, as JSON', async () => {
+    const { json } = await cli(['clients', 'create', '--id', 'cli-client', '--name', 'From the CLI', '--auth-method', 'basic', '--scopes', 'orders.read orders.write', '--audiences', 'orders-api,billing-api']);
+    expect(json).toMatchObject({ client_id: 'cli-client', name: 'From the CLI', auth_method: 'basic', scopes: ['orders.read', 'orders.write'], audiences: ['orders-api', 'billing-api'], status: 'active' });
+    expect(json!.client_secret).toMatch(/^[A-Za-z0-9_-]{43}$/);
+  });
+
+  it('lists and shows clients without secrets', async () => {
+    const list = (await cli(['clients', 'list'])).json as { clients: Record<string, unknown>[] };
+    expect(list.clients.map((c) => c.client_id)).toEqual(['cli-client']);
+    expect(list.clients[0]).not.toHaveProperty('client_secret');
+    const shown = (await cli(['clients', 'show', 'cli-client'])).json;
+    expect(shown).toMatchObject({ client_id: 'cli-client', auth_method: 'basic' });
+    expect(shown).not.toHaveProperty('client_secret');
+  });
+
+  it('updates scopes, audiences, name and status', async () => {
+    const { json } = await cli(['clients', 'update', 'cli-client', '--scopes', 'orders.read', '--audiences', 'orders-api', '--name', 'Renamed']);
+    expect(json).toMatchObject({ scopes: ['orders.read'], audiences: ['orders-api'], name: 'Renamed', status: 'active' });
+  });
+
+  it('rotates the secret (generated, or read from stdin) and the server accepts only the new one', async () => {
+    const rotated = (await cli(['clients', 'rotate-secret', 'cli-client'])).json as { client_secret: string };
+    expect(rotated.client_secret).toMatch(/^[A-Za-z0-9_-]{43}$/);
+    const supplied = 'secret-from-standard-input-0123456789abcdef';
+    const fromStdin = (await cli(['clients', 'rotate-secret', 'cli-client', '--secret-stdin'], supplied)).json;
+    expect(fromStdin).toMatchObject({ client_secret: supplied });
+    const app = await createIdentityApp({ config: testConfig(tdb), db: tdb.db, logger: false });
+    try {
+      expect((await post(app, '/api/v1/token/issue', { authorization: basic('cli-client', rotated.client_secret) }, ISSUE_BODY)).statusCode).toBe(401);
+      expect((await post(app, '/api/v1/token/issue', { authorization: basic('cli-client', supplied) }, ISSUE_BODY)).statusCode).toBe(200);
+    } finally {
+      await app.close();
+    }
+  });
+
+  it('creates an HMAC client with a secret from stdin', async () => {
+    const secret = 'hmac-secret-from-stdin-0123456789abcdefgh';
+    const { json } = await cli(['clients', 'create', '--id', 'cli-hmac', '--name', 'HMAC', '--auth-method', 'hmac', '--scopes', 'orders.read', '--audiences', 'orders-api', '--secret-stdin'], secret);
+    expect(json).toMatchObject({ client_id: 'cli-hmac', auth_method: 'hmac', client_secret: secret });
+  });
+
+  it('disables a client', async () => {
+    const { json } = await cli(['clients', 'disable', 'cli-client']);
+    expect(json).toMatchObject({ client_id: 'cli-client', status: 'disabled' });
+  });
+
+  it('fails with a clear message for an unknown client, a duplicate id and bad values', async () => {
+    await expect(cli(['clients', 'show', 'nobody'])).rejects.toThrow(/not_found: No client with id "nobody"/);
+    await expect(cli(['clients', 'create', '--id', 'cli-hmac', '--name', 'x', '--auth-method', 'hmac', '--scopes', 'a', '--audiences', 'b'])).rejects.toThrow(/already exists/);
+    await expect(cli(['clients', 'create', '--name', 'x', '--auth-method', 'ldap', '--scopes', 'a', '--audiences', 'b'])).rejects.toBeInstanceOf(CommanderError);
+    await expect(cli(['clients', 'update', 'cli-hmac'])).rejects.toThrow(/nothing to update/);
+    await expect(cli(['clients', 'update', 'cli-hmac', '--status', 'gone'])).rejects.toBeInstanceOf(CommanderError);
+  });
+
+  it('documents every subcommand in --help', async () => {
+    const err = await cli(['clients', '--help']).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(CommanderError);
+    expect((err as CommanderError).code).toBe('commander.helpDisplayed');
+    const out: string[] = [];
+    const program = new Command('idsvc').exitOverride().configureOutput({ writeOut: (s) => void out.push(s) });
+    registerClientCommands(program, { env: {} });
+    await program.parseAsync(['clients', '--help'], { from: 'user' }).catch(() => undefined);
+    for (const sub of ['create', 'list', 'show', 'update', 'rotate-secret', 'disable']) expect(out.join('')).toContain(sub);
+  });
+});
+
+const MAIN = fileURLToPath(new URL('../../src/cli/main.ts', import.meta.url));
+const TSX = pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href;
+
+/** Run the real `idsvc` entry point in a child process (in `cwd`, where no .env lies). */
+function idsvc(args: string[], env: Record<string, string>, cwd: string): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ['--import', TSX, MAIN, ...args], { cwd, env: { PATH: process.env.PATH ?? '', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    child.once('error', reject);
+    child.once('exit', (code) => resolve({ code, stdout, stderr }));
+  });
+}
+
+describe.each(await databaseTargets())('the idsvc binary on $kind', (target) => {
+  const tdb = withDatabase(target);
+
+  it('runs `clients create` and `clients list` through the real entry point, with JSON output', { timeout: 60_000 }, async () => {
+    const env = { ...(tdb.env as Record<string, string>), MODE: 'production', MASTER_KEY: testConfig(tdb).masterKey!.toString('base64'), ADMIN_TOKEN: 'x'.repeat(40), LOG_LEVEL: 'silent' };
+    const created = await idsvc(['clients', 'create', '--id', 'bin-client', '--name', 'Binary', '--auth-method', 'basic', '--scopes', 'orders.read', '--audiences', 'orders-api'], env, tdb.dir!);
+    expect(created.code, created.stderr).toBe(0);
+    expect(JSON.parse(created.stdout)).toMatchObject({ client_id: 'bin-client', auth_method: 'basic', client_secret: expect.stringMatching(/^[A-Za-z0-9_-]{43}$/) });
+    const listed = await idsvc(['clients', 'list'], env, tdb.dir!);
+    expect(listed.code, listed.stderr).toBe(0);
+    expect((JSON.parse(listed.stdout) as { clients: { client_id: string }[] }).clients.map((c) => c.client_id)).toContain('bin-client');
+    const missing = await idsvc(['clients', 'show', 'nobody'], env, tdb.dir!);
+    expect(missing.code).toBe(1);
+    expect(missing.stderr).toContain('not_found');
+  });
+});
+
+describe('the idsvc binary', () => {
+  it('prints help for `clients` and its subcommands', { timeout: 60_000 }, async () => {
+    const cwd = fileURLToPath(new URL('.', import.meta.url));
+    const help = await idsvc(['clients', '--help'], {}, cwd);
+    expect(help.code).toBe(0);
+    for (const sub of ['create', 'list', 'show', 'update', 'rotate-secret', 'disable']) expect(help.stdout).toContain(sub);
+    const createHelp = await idsvc(['clients', 'create', '--help'], {}, cwd);
+    expect(createHelp.stdout).toContain('--auth-method');
+  });
+});

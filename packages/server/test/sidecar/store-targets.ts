@@ -1,0 +1,70 @@
+/**
+ * The store implementations the contract suite runs against: memory, and Redis under a key
+ * prefix of its own per target (so parallel test files never collide).
+ */
+import { randomBytes } from 'node:crypto';
+import { Redis } from 'ioredis';
+import { ManualClock } from '../../src/lib/clock.js';
+import { type SidecarStores, memoryStores, redisStores } from '../../src/stores/index.js';
+import { testConfig } from './fixtures.js';
+import { deletePrefix, uniquePrefix } from './redis-env.js';
+
+export interface StoreTarget {
+  name: 'memory' | 'redis';
+  /** Fresh stores on a manual clock; `cleanup` closes them and deletes what they wrote. */
+  open(): Promise<OpenStores>;
+}
+
+export interface OpenStores {
+  stores: SidecarStores;
+  clock: ManualClock;
+  /** Let `ms` pass for expiry checks: the manual clock moves, and Redis TTLs are waited out when needed. */
+  elapse(ms: number): Promise<void>;
+  redis?: Redis;
+  prefix?: string;
+  masterKey?: Buffer;
+  cleanup(): Promise<void>;
+}
+
+export const memoryTarget: StoreTarget = {
+  name: 'memory',
+  open: async () => {
+    const clock = new ManualClock(Date.now());
+    const stores = memoryStores(testConfig(), clock);
+    return {
+      stores,
+      clock,
+      elapse: async (ms) => clock.advance(ms),
+      cleanup: () => stores.close(),
+    };
+  },
+};
+
+/** Redis stores at `url` (see `requireRedis`). */
+export const redisTarget = (url: string): StoreTarget => ({
+  name: 'redis',
+  open: async () => {
+    const clock = new ManualClock(Date.now());
+    const redis = new Redis(url, { maxRetriesPerRequest: 1 });
+    const prefix = uniquePrefix();
+    const masterKey = randomBytes(32);
+    const stores = redisStores(redis, prefix, masterKey, clock);
+    return {
+      stores,
+      clock,
+      redis,
+      prefix,
+      masterKey,
+      elapse: async (ms) => {
+        clock.advance(ms);
+        // Redis expires keys on its own clock: wait the time out for real.
+        await new Promise((resolve) => setTimeout(resolve, ms));
+      },
+      cleanup: async () => {
+        await stores.close();
+        await deletePrefix(redis, prefix);
+        await redis.quit();
+      },
+    };
+  },
+});
