@@ -4,6 +4,8 @@
  * never shares an event loop with the server it measures.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
+import { createWriteStream, mkdirSync } from 'node:fs';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 /** The repository root, computed from this file's place in it. */
@@ -68,10 +70,26 @@ export function runToEnd(spec: Omit<ChildSpec, 'ready' | 'cpuProfileDir'>, stdin
   });
 }
 
+/**
+ * Diagnostics of the servers, from the environment of `npm run bench`:
+ * `BENCH_SERVER_NODE_ARGS` adds node flags to their command line (e.g. `--trace-gc`), and
+ * with `BENCH_SERVER_LOGS=<dir>` each server's stdout and stderr go to `<dir>/<name>.log`.
+ */
+const DIAGNOSTICS = {
+  nodeArgs: (process.env.BENCH_SERVER_NODE_ARGS ?? '').split(' ').filter((a) => a !== ''),
+  logDir: process.env.BENCH_SERVER_LOGS,
+};
+
 /** Start a long-running child and wait until its output says it is ready. */
 export function startChild(spec: ChildSpec): Promise<Child> {
-  const args = nodeArgs(spec.script, spec.args ?? [], spec.cpuProfileDir);
+  const args = [...DIAGNOSTICS.nodeArgs, ...nodeArgs(spec.script, spec.args ?? [], spec.cpuProfileDir)];
   const child = spawn(process.execPath, args, { cwd: spec.cwd, env: childEnv(spec.env), stdio: ['ignore', 'pipe', 'pipe'] });
+  if (DIAGNOSTICS.logDir !== undefined) {
+    mkdirSync(DIAGNOSTICS.logDir, { recursive: true });
+    const log = createWriteStream(join(DIAGNOSTICS.logDir, `${spec.name.replace(/[^\w.-]+/g, '-')}.log`), { flags: 'a' });
+    child.stdout!.pipe(log);
+    child.stderr!.pipe(log);
+  }
   let exited = false;
   const exit = new Promise<void>((resolve) => child.once('exit', () => ((exited = true), resolve())));
   const stop = async (): Promise<void> => {

@@ -54,6 +54,9 @@ const schema = z.object({
   UPSTREAM_TIMEOUT_MS: z.coerce.number().int().positive().default(5000),
   MEMORY_NONCE_MAX: z.coerce.number().int().positive().default(1_000_000),
   MEMORY_SESSION_MAX: z.coerce.number().int().positive().default(100_000),
+
+  // Both
+  SHUTDOWN_GRACE: seconds.default(10),
 });
 
 export type RawEnv = Record<string, string | undefined>;
@@ -95,6 +98,8 @@ export interface Config {
   readonly redis: { readonly url: string | undefined; readonly keyPrefix: string };
   /** Shared secret the sidecar sends to the identity API in `x-idsvc-internal-auth`. */
   readonly internalSecret: string | undefined;
+  /** On SIGTERM/SIGINT, how long requests in flight may take to finish before their connections are closed. */
+  readonly shutdownGraceSec: number;
 }
 
 /** Thrown by `loadConfig` with one line per bad value. */
@@ -162,6 +167,7 @@ export function loadConfig(env: RawEnv = {}): Config {
     },
     redis: { url: e.REDIS_URL, keyPrefix: e.REDIS_KEY_PREFIX },
     internalSecret: e.INTERNAL_SECRET,
+    shutdownGraceSec: e.SHUTDOWN_GRACE,
   };
   return deepFreeze(config);
 }

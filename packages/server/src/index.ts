@@ -11,7 +11,7 @@ export { resolveMasterKey } from './lib/master-key.js';
 export { openDatabase, migrate, MigrationError, pruneExpired, type Database } from './storage/index.js';
 // Sidecar
 export { createSidecarApp, MAX_HEADER_BYTES, type SidecarAppOptions } from './sidecar/app.js';
-export { cachedClientDirectory, databaseClientDirectory, type ClientDirectory } from './sidecar/client-directory.js';
+export { cachedClientDirectory, databaseClientDirectory, upstreamClientDirectory, type ClientDirectory } from './sidecar/client-directory.js';
 export { httpUpstream, type HttpUpstreamOptions } from './sidecar/upstream-http.js';
 export { injectUpstream } from './sidecar/upstream-inject.js';
 export { UpstreamUnavailableError, type Upstream, type UpstreamRequest, type UpstreamResponse } from './sidecar/upstream.js';
@@ -31,5 +31,19 @@ export {
   type SessionType,
   type SidecarStores,
 } from './stores/index.js';
+// Operations: health, readiness, metrics, request ids, graceful shutdown
+export {
+  registerOps,
+  opsServerOptions,
+  closeGracefully,
+  waitUntilReady,
+  databaseCheck,
+  isDatabaseUnavailable,
+  IdentityMetrics,
+  SidecarMetrics,
+  ServiceMetrics,
+  type OpsOptions,
+  type ReadinessCheck,
+} from './ops/index.js';
 // Both in one process
 export { startStack, listenOn, PortInUseError, type Stack, type StackOptions } from './stack.js';

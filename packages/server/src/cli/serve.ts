@@ -3,7 +3,8 @@
  *
  * Configuration comes from the environment and `.env` (dotenv), validated once at start;
  * a bad value stops the command with one line per problem. SIGINT and SIGTERM close the
- * listeners gracefully (a second signal exits at once).
+ * listeners gracefully: requests in flight get SHUTDOWN_GRACE seconds to finish, then the
+ * pools close; a second signal exits at once.
  */
 import type { Command } from 'commander';
 import dotenv from 'dotenv';
@@ -11,8 +12,9 @@ import type { FastifyInstance } from 'fastify';
 import { ConfigError, type Config, type RawEnv, loadConfig } from '../config.js';
 import { createIdentityApp } from '../identity/app.js';
 import { resolveMasterKey } from '../lib/master-key.js';
+import { closeGracefully, waitUntilReady } from '../ops/index.js';
 import { createSidecarApp } from '../sidecar/app.js';
-import { databaseClientDirectory } from '../sidecar/client-directory.js';
+import { upstreamClientDirectory } from '../sidecar/client-directory.js';
 import { httpUpstream } from '../sidecar/upstream-http.js';
 import { listenOn, startStack } from '../stack.js';
 import { openDatabase } from '../storage/database.js';
@@ -39,20 +41,39 @@ export function registerServerCommands(program: Command, io: ServerCommandsIo = 
     return loadConfig(process.env);
   };
 
-  /** Run until a stop signal, then close. */
-  const serveUntilStopped = async (close: () => Promise<void>): Promise<void> => {
+  // Only a process of its own may be ended by force; in-process callers (tests) never are.
+  const ownProcess = io.stopSignal === undefined;
+
+  /** Run until a stop signal, then close within the grace period. */
+  const serveUntilStopped = async (apps: FastifyInstance[], close: () => Promise<void>, cfg: Config): Promise<void> => {
     const signal = await stopSignal();
     out(`${signal}: closing\n`);
-    await close();
+    const log = (apps[0] as FastifyInstance).log;
+    const outcome = await closeGracefully({
+      apps,
+      close,
+      graceMs: cfg.shutdownGraceSec * 1000,
+      log,
+      ...(ownProcess ? { onStuck: () => process.exit(1) } : {}),
+    });
+    if (ownProcess) {
+      if (outcome === 'cut') process.exitCode = 1;
+      // Everything is closed, so the process ends now by itself; if a handle still holds it, say so and end it.
+      setTimeout(() => {
+        log.error('the process did not end after closing: a handle is still open');
+        process.exit(1);
+      }, 5000).unref();
+    }
   };
 
   program
     .command('serve')
     .description('identity API and sidecar in one process (ports 8140 and 8141), the sidecar forwarding in process')
     .action(async () => {
-      const stack = await startStack(config());
+      const cfg = config();
+      const stack = await startStack(cfg);
       out(`identity API listening on ${stack.identityUrl}\nsidecar listening on ${stack.sidecarUrl}\n`);
-      await serveUntilStopped(stack.close);
+      await serveUntilStopped([stack.sidecarApp, stack.identityApp], stack.close, cfg);
     });
 
   program
@@ -66,12 +87,12 @@ export function registerServerCommands(program: Command, io: ServerCommandsIo = 
       const app = await createIdentityApp({ config: cfg });
       const url = await listenOrClose(app, cfg.identity.host, cfg.identity.port, 'IDENTITY_PORT');
       out(`identity API listening on ${url}\n`);
-      await serveUntilStopped(() => app.close());
+      await serveUntilStopped([app], () => app.close(), cfg);
     });
 
   program
     .command('sidecar')
-    .description('the sidecar alone (port 8141), forwarding over HTTP to the identity API; needs INTERNAL_SECRET')
+    .description('the sidecar alone (port 8141), forwarding over HTTP to the identity API; needs INTERNAL_SECRET, no database')
     .option('--identity-url <url>', 'base URL of the identity API (default: IDENTITY_URL)')
     .action(async (options: { identityUrl?: string }) => {
       const cfg = config();
@@ -84,29 +105,31 @@ export function registerServerCommands(program: Command, io: ServerCommandsIo = 
       }
       if (problems.length > 0 || identityUrl === undefined || cfg.internalSecret === undefined) throw new ConfigError(problems);
 
-      // The sidecar reads the client table (which ids may open sessions) from the same database.
-      const db = openDatabase(cfg);
-      let app: FastifyInstance | undefined;
+      // No database here: which client ids may open sessions is asked of the identity API.
+      const masterKey = cfg.redis.url !== undefined ? await resolveMasterKey(cfg) : undefined;
+      const stores = createStores(cfg, masterKey ? { masterKey } : {});
+      masterKey?.fill(0);
+      const upstream = httpUpstream({ url: identityUrl, timeoutMs: cfg.sidecar.upstreamTimeoutMs });
+      let sidecar: FastifyInstance;
       try {
-        const masterKey = cfg.redis.url !== undefined ? await resolveMasterKey(cfg) : undefined;
-        const stores = createStores(cfg, masterKey ? { masterKey } : {});
-        masterKey?.fill(0);
-        app = await createSidecarApp({
+        sidecar = await createSidecarApp({
           config: cfg,
           internalSecret: cfg.internalSecret,
-          upstream: httpUpstream({ url: identityUrl, timeoutMs: cfg.sidecar.upstreamTimeoutMs }),
-          clients: databaseClientDirectory(db),
+          upstream,
+          clients: upstreamClientDirectory(upstream, cfg.internalSecret),
           stores,
         });
-        app.addHook('onClose', () => db.destroy());
       } catch (err) {
-        await db.destroy();
+        await Promise.all([stores.close(), upstream.close()]);
         throw err;
       }
-      const sidecar = app;
+      const ping = stores.ping?.bind(stores);
+      if (ping !== undefined && !(await waitUntilReady([{ name: 'redis', check: ping }], 5000))) {
+        sidecar.log.warn('Redis does not answer yet: requests are refused (503) until it does, and /readyz says so');
+      }
       const url = await listenOrClose(sidecar, cfg.sidecar.host, cfg.sidecar.port, 'SIDECAR_PORT');
       out(`sidecar listening on ${url}, forwarding to ${identityUrl}\n`);
-      await serveUntilStopped(() => sidecar.close());
+      await serveUntilStopped([sidecar], () => sidecar.close(), cfg);
     });
 
   program

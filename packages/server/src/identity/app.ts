@@ -7,6 +7,7 @@ import type { Config } from '../config.js';
 import { systemClock, type Clock } from '../lib/clock.js';
 import { loggerOptions } from '../lib/logging.js';
 import { resolveMasterKey } from '../lib/master-key.js';
+import { IdentityMetrics, databaseCheck, opsServerOptions, registerOps } from '../ops/index.js';
 import { openDatabase } from '../storage/database.js';
 import { migrate } from '../storage/migrate.js';
 import type { Database } from '../storage/schema.js';
@@ -76,9 +77,10 @@ export async function createIdentityApp(options: IdentityAppOptions): Promise<Fa
   const app = Fastify({
     ...(isLoggerInstance(logger) ? { loggerInstance: logger } : { logger }),
     bodyLimit: config.sidecar.bodyLimitBytes,
-    // The sidecar forwards its request id; logs of both parts line up on it.
-    requestIdHeader: 'x-request-id',
+    // The sidecar forwards its request id (x-request-id); logs of both parts line up on it.
+    ...opsServerOptions(),
   });
+  const metrics = new IdentityMetrics();
   const ownsDb = options.db === undefined;
   const db = options.db ?? openDatabase(config);
   let services: IdentityServices | undefined;
@@ -93,6 +95,7 @@ export async function createIdentityApp(options: IdentityAppOptions): Promise<Fa
         masterKey,
         internalSecret: options.internalSecret ?? config.internalSecret,
         log: app.log,
+        events: metrics.events,
       });
     } finally {
       masterKey.fill(0);
@@ -103,6 +106,8 @@ export async function createIdentityApp(options: IdentityAppOptions): Promise<Fa
     servicesOfApp.set(app, services);
     app.setErrorHandler(oauthErrorHandler);
     app.setNotFoundHandler(oauthNotFoundHandler);
+    // /healthz, /readyz (the database answers), /metrics, request ids and the drain on close.
+    registerOps(app, { metrics, checks: [databaseCheck(db)] });
     await app.register(identityPlugin, { services });
     const opened = services;
     app.addHook('onClose', async () => {

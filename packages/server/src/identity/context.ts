@@ -13,7 +13,7 @@ import { AccessTokenVerifier } from './services/access-tokens.js';
 import { ClientAuthenticator } from './services/client-auth.js';
 import { IntrospectionService } from './services/introspection.js';
 import { RefreshRotation } from './services/refresh-rotation.js';
-import { RevocationService } from './services/revocation.js';
+import { RevocationService, type RevocationOutcome } from './services/revocation.js';
 import { SigningKeyService } from './services/signing-keys.js';
 import { TokenIssuer } from './services/token-issuer.js';
 
@@ -32,6 +32,8 @@ export interface IdentityServices {
   readonly revocation: RevocationService;
   readonly introspection: IntrospectionService;
   readonly admin: ClientAdminService;
+  /** Observers told what happens (metrics); every callback optional. */
+  readonly events: IdentityEvents;
   /** Stop timers and zeroize the at-rest key and cached digests. Does not close the database. */
   close(): void;
 }
@@ -47,6 +49,16 @@ export interface IdentityServicesOptions {
   log?: FastifyBaseLogger | undefined;
   /** Delete long-expired tokens every hour (default true). */
   prune?: boolean;
+  /** Observers of what the services do, e.g. the app's metrics. */
+  events?: IdentityEvents;
+}
+
+/** What the services report as it happens, for metrics. */
+export interface IdentityEvents {
+  /** A spent refresh token was presented again and its family revoked. */
+  refreshReuse?(): void;
+  /** A revocation request was served, with what it did. */
+  revocation?(outcome: RevocationOutcome): void;
 }
 
 /** How long expired tokens are kept before housekeeping deletes them. */
@@ -89,7 +101,10 @@ export async function createIdentityServices(options: IdentityServicesOptions): 
     db,
     issuer,
     clock,
-    onReuse: (familyId, clientId) => log?.warn({ family_id: familyId, client_id: clientId }, 'refresh token reuse: token family revoked'),
+    onReuse: (familyId, clientId) => {
+      log?.warn({ family_id: familyId, client_id: clientId }, 'refresh token reuse: token family revoked');
+      options.events?.refreshReuse?.();
+    },
   });
   const revocation = new RevocationService({ db, verifier, clock });
   const introspection = new IntrospectionService({ db, verifier, clock, issuer: id.issuer });
@@ -120,6 +135,7 @@ export async function createIdentityServices(options: IdentityServicesOptions): 
     revocation,
     introspection,
     admin,
+    events: options.events ?? {},
     close: () => {
       if (timer !== undefined) clearInterval(timer);
       clientAuth.close();

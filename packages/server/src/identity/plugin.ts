@@ -1,12 +1,14 @@
 /**
  * The identity API as a Fastify plugin: the plaintext routes of PROTOCOL.md section 8 on
- * the paths the sidecar forwards to, the JWKS, the internal bearer check and the admin API.
+ * the paths the sidecar forwards to, the JWKS, the internal routes of the sidecar (bearer
+ * check, client status) and the admin API.
  */
 import type { FastifyPluginAsync } from 'fastify';
 import { adminRoutes } from '../admin/routes.js';
 import type { IdentityServices } from './context.js';
 import { oauthErrorHandler, registerJsonBody, typeboxValidatorCompiler } from './http.js';
 import { bearerVerifyRoute } from './routes/bearer-verify.js';
+import { clientStatusRoute } from './routes/client-status.js';
 import { introspectRoute } from './routes/introspect.js';
 import { issueRoute } from './routes/issue.js';
 import { jwksRoute } from './routes/jwks.js';
@@ -19,7 +21,7 @@ export interface IdentityPluginOptions {
   services: IdentityServices;
 }
 
-const ROUTES: readonly IdentityRoute[] = [issueRoute, introspectRoute, tokenRoute, revokeRoute, jwksRoute, bearerVerifyRoute];
+const ROUTES: readonly IdentityRoute[] = [issueRoute, introspectRoute, tokenRoute, revokeRoute, jwksRoute, bearerVerifyRoute, clientStatusRoute];
 
 /**
  * Register the identity API. Errors inside it answer in the OAuth shape; unknown routes are

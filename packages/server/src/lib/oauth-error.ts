@@ -5,6 +5,7 @@
  * (logged only): a client learns *that* authentication failed, never *why*.
  */
 import { ERROR_CODES, ProtocolError, wireError, type ErrorBody, type ErrorCode } from '@idsvc/protocol';
+import { isDatabaseUnavailable } from '../ops/database-errors.js';
 
 /** Options shared by every {@link OAuthError}. */
 export interface OAuthErrorOptions {
@@ -139,7 +140,8 @@ interface HttpishError {
 /**
  * Map anything thrown while serving a request to an {@link OAuthError}:
  * our own errors as they are, protocol errors by their code, Fastify's body, content-type
- * and validation errors to their 4xx OAuth equivalent, anything else to a 500.
+ * and validation errors to their 4xx OAuth equivalent, an unreachable database to 503
+ * `temporarily_unavailable`, anything else to a 500.
  */
 export function toOAuthError(err: unknown): OAuthError {
   if (err instanceof OAuthError) return err;
@@ -165,6 +167,10 @@ export function toOAuthError(err: unknown): OAuthError {
   if (status >= 400 && status < 500) {
     // Bad JSON, bad content length, bad URL and other framework-level 4xx answers.
     return new InvalidRequestError(undefined, `${code} ${message}`.trim(), status);
+  }
+  // The database is down or unreachable: retry later (503), not a bug of ours (500).
+  if (isDatabaseUnavailable(err)) {
+    return new OAuthError('temporarily_unavailable', { detail: `database unavailable: ${code} ${message}`.trim() });
   }
   return new ServerError(err instanceof Error ? `${err.name}: ${err.message}` : String(err));
 }

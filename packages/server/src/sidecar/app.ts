@@ -2,7 +2,6 @@
  * The sidecar as a Fastify app: session init plus the encrypted routes, the error shape,
  * CORS, limits, and the stripping of internal headers from every client request.
  */
-import { randomUUID } from 'node:crypto';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import { type KeyPair, generateKeyPairSync, newSessionId } from '@idsvc/protocol';
 import type { Config } from '../config.js';
@@ -14,6 +13,7 @@ import { registerCors } from './cors.js';
 import { clientErrorHandler, frameworkErrors, installErrorHandling } from './error-handler.js';
 import { stripInternalHeaders } from './internal-headers.js';
 import { loggerOptions } from '../lib/logging.js';
+import { SidecarMetrics, opsServerOptions, registerOps } from '../ops/index.js';
 import { FORWARDED_PATHS, forwardHandler } from './routes/forward.js';
 import { SESSION_INIT_PATH, sessionInitHandler } from './routes/session-init.js';
 import type { Upstream } from './upstream.js';
@@ -63,9 +63,9 @@ export async function createSidecarApp(options: SidecarAppOptions): Promise<Fast
     bodyLimit: config.sidecar.bodyLimitBytes,
     http: { maxHeaderSize: MAX_HEADER_BYTES },
     requestTimeout: 30_000,
-    // Its own request id, forwarded as x-request-id: the identity API logs under the same id.
-    requestIdHeader: false,
-    genReqId: () => randomUUID(),
+    // The caller's x-request-id when well formed, else its own; forwarded, so the identity
+    // API logs under the same id.
+    ...opsServerOptions(),
     clientErrorHandler,
     frameworkErrors,
   });
@@ -93,6 +93,9 @@ export async function createSidecarApp(options: SidecarAppOptions): Promise<Fast
   app.addHook('onClose', async () => {
     await Promise.all([stores.close(), options.upstream.close()]);
   });
+  // /healthz, /readyz (Redis answers, when the stores live there), /metrics, the drain on close.
+  const ping = stores.ping?.bind(stores);
+  registerOps(app, { metrics: new SidecarMetrics(), checks: ping !== undefined ? [{ name: 'redis', check: ping }] : [] });
   installErrorHandling(app);
   // Bodies are JSON (PROTOCOL.md section 2); anything else is 415, not a string to trip on.
   app.removeContentTypeParser('text/plain');

@@ -2,6 +2,8 @@ import { type Clock, systemClock } from '../lib/clock.js';
 import { findClient } from '../storage/clients-repository.js';
 import type { Database } from '../storage/schema.js';
 import { StoreUnavailableError } from '../stores/errors.js';
+import { INTERNAL_AUTH_HEADER } from './internal-headers.js';
+import type { Upstream } from './upstream.js';
 
 /**
  * Which client ids may open a session. Session init refuses any other id, so a session
@@ -68,5 +70,47 @@ export function databaseClientDirectory(db: Database, options: CachedClientDirec
     } catch (err) {
       throw new StoreUnavailableError('client directory did not answer', { cause: err });
     }
+  }, options);
+}
+
+/** Where the identity API answers the status of a client id (`GET`, internal secret required). */
+export function clientStatusPath(clientId: string): string {
+  return `/internal/v1/clients/${encodeURIComponent(clientId)}`;
+}
+
+/**
+ * The client directory of a remote identity API, for a sidecar run apart: it asks
+ * `GET /internal/v1/clients/:id` with the internal secret, so the sidecar needs no database
+ * credentials. 200 with status `active` opens sessions; 404 (unknown id) does not; any
+ * other answer, or none, is {@link StoreUnavailableError} (503): the sidecar cannot tell, so
+ * it refuses. Answers are cached as {@link cachedClientDirectory} describes.
+ *
+ * @example
+ * ```ts
+ * const clients = upstreamClientDirectory(httpUpstream({ url, timeoutMs }), internalSecret);
+ * ```
+ */
+export function upstreamClientDirectory(
+  upstream: Upstream,
+  internalSecret: string,
+  options: CachedClientDirectoryOptions = {},
+): ClientDirectory {
+  return cachedClientDirectory(async (clientId) => {
+    let response;
+    try {
+      response = await upstream.send({ method: 'GET', path: clientStatusPath(clientId), headers: { [INTERNAL_AUTH_HEADER]: internalSecret } });
+    } catch (err) {
+      throw new StoreUnavailableError('client directory (identity API) did not answer', { cause: err });
+    }
+    if (response.status === 404) return false;
+    if (response.status !== 200) throw new StoreUnavailableError(`client directory (identity API) answered ${response.status}`);
+    let answer: unknown;
+    try {
+      answer = JSON.parse(response.body.toString('utf8'));
+    } catch (err) {
+      throw new StoreUnavailableError('client directory (identity API) answered something that is not JSON', { cause: err });
+    }
+    const { id, status } = (answer ?? {}) as { id?: unknown; status?: unknown };
+    return id === clientId && status === 'active';
   }, options);
 }

@@ -32,9 +32,9 @@ export function httpUpstream(options: HttpUpstreamOptions): Upstream {
     keepAliveTimeout: 30_000,
   });
   return {
-    async send({ path, headers, body }) {
+    async send({ method = 'POST', path, headers, body }) {
       try {
-        const response = await pool.request({ method: 'POST', path: prefix + path, headers, body });
+        const response = await pool.request({ method, path: prefix + path, headers, body: body ?? null });
         const bytes = Buffer.from(await response.body.arrayBuffer());
         return { status: response.statusCode, body: bytes };
       } catch (err) {

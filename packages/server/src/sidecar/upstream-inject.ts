@@ -12,13 +12,13 @@ import { type Upstream, UpstreamUnavailableError } from './upstream.js';
  */
 export function injectUpstream(app: FastifyInstance): Upstream {
   return {
-    async send({ path, headers, body }) {
+    async send({ method = 'POST', path, headers, body }) {
       try {
         const response = await app.inject({
-          method: 'POST',
+          method,
           url: path,
           headers,
-          payload: Buffer.from(body.buffer, body.byteOffset, body.byteLength),
+          ...(body !== undefined ? { payload: Buffer.from(body.buffer, body.byteOffset, body.byteLength) } : {}),
         });
         return { status: response.statusCode, body: response.rawPayload };
       } catch (err) {

@@ -4,14 +4,16 @@
  */
 import { ProtocolError } from '@idsvc/protocol';
 
-/** One POST to the identity API. */
+/** One request to the identity API: a POST with a body, or a GET (internal lookups). */
 export interface UpstreamRequest {
+  /** Default `POST`. */
+  method?: 'GET' | 'POST';
   /** Route path, e.g. `/api/v1/introspect`. */
   path: string;
   /** Lower-case header names; `content-length` is added by the transport. */
   headers: Record<string, string>;
-  /** The body, byte for byte as decrypted. */
-  body: Uint8Array;
+  /** The body, byte for byte as decrypted; none for a GET. */
+  body?: Uint8Array;
 }
 
 /** The identity API's answer. */

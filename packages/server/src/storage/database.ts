@@ -4,6 +4,7 @@
  */
 import { mkdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import BetterSqlite3 from 'better-sqlite3';
 import {
   CompiledQuery,
@@ -23,25 +24,60 @@ import type { Database, Tables } from './schema.js';
 /** PostgreSQL's oid for BIGINT (int8): our timestamps, read back as numbers rather than strings. */
 const INT8_OID = 20;
 
+/** The handle whose write lock transactions wait for, and for how long. */
+interface WriteLockWait {
+  sqlite: BetterSqlite3.Database;
+  busyTimeoutMs: number;
+}
+
 /**
  * SQLite's plain `BEGIN` takes the write lock only at the first write, and a transaction that
  * read first and then finds another process writing fails at once (SQLITE_BUSY_SNAPSHOT)
  * instead of waiting. `BEGIN IMMEDIATE` takes the write lock up front, so concurrent writers
- * (a CLI next to a running server) queue behind busy_timeout instead of failing.
+ * (a CLI next to a running server) queue instead of failing.
+ *
+ * They queue on timers: SQLite's own busy handler sleeps on the thread that called it, which
+ * here is the event loop, so every request of the process would stall meanwhile (and with
+ * two connections in one process, the holder of the lock could never finish).
  */
 class ImmediateSqliteDriver extends SqliteDriver {
+  constructor(
+    config: SqliteDialectConfig,
+    private readonly lock: WriteLockWait,
+  ) {
+    super(config);
+  }
+
   override async beginTransaction(connection: DatabaseConnection): Promise<void> {
-    await connection.executeQuery(CompiledQuery.raw('begin immediate'));
+    const { sqlite, busyTimeoutMs } = this.lock;
+    const deadline = Date.now() + busyTimeoutMs;
+    for (let pause = 1; ; pause = Math.min(pause * 2, 25)) {
+      // exec(): a pragma acts when prepared, so a prepared one would not act again, and
+      // exec() is the cheapest way to run one (well under a microsecond).
+      sqlite.exec('pragma busy_timeout = 0');
+      try {
+        await connection.executeQuery(CompiledQuery.raw('begin immediate'));
+        return;
+      } catch (err) {
+        if ((err as { code?: unknown }).code !== 'SQLITE_BUSY' || Date.now() >= deadline) throw err;
+      } finally {
+        sqlite.exec(`pragma busy_timeout = ${Math.trunc(busyTimeoutMs)}`);
+      }
+      await sleep(pause);
+    }
   }
 }
 
 class ImmediateSqliteDialect extends SqliteDialect {
-  constructor(private readonly sqliteConfig: SqliteDialectConfig) {
+  constructor(
+    private readonly sqliteConfig: SqliteDialectConfig,
+    private readonly lock: WriteLockWait,
+  ) {
     super(sqliteConfig);
   }
 
   override createDriver(): Driver {
-    return new ImmediateSqliteDriver(this.sqliteConfig);
+    return new ImmediateSqliteDriver(this.sqliteConfig, this.lock);
   }
 }
 
@@ -82,13 +118,14 @@ export interface SqliteOptions {
 /** Open (and create, with its folder) a SQLite database file in WAL mode. `:memory:` works too. */
 export function openSqlite(path: string, options: SqliteOptions = {}): Database {
   if (path !== ':memory:') mkdirSync(dirname(resolve(path)), { recursive: true });
-  const sqlite = new BetterSqlite3(path, { timeout: options.busyTimeoutMs ?? 5000 });
+  const busyTimeoutMs = options.busyTimeoutMs ?? 5000;
+  const sqlite = new BetterSqlite3(path, { timeout: busyTimeoutMs });
   // WAL: readers never block the writer; NORMAL sync is durable across application crashes
   // and loses at most the last commits on power loss, the usual trade-off with WAL.
   sqlite.pragma('journal_mode = WAL');
   sqlite.pragma('synchronous = NORMAL');
   sqlite.pragma('foreign_keys = ON');
-  return new Kysely<Tables>({ dialect: new ImmediateSqliteDialect({ database: reusingStatements(sqlite) }) });
+  return new Kysely<Tables>({ dialect: new ImmediateSqliteDialect({ database: reusingStatements(sqlite) }, { sqlite, busyTimeoutMs }) });
 }
 
 /** Options of {@link openPostgres}. */
@@ -97,15 +134,29 @@ export interface PostgresOptions {
   max?: number;
 }
 
-/** Open a PostgreSQL connection pool. Connections are made on first use. */
+/**
+ * Open a PostgreSQL connection pool. Connections are made on first use, and again after
+ * the server went away: a query while it is down fails fast (the caller answers 503) and
+ * the pool reconnects by itself once it is back.
+ */
 export function openPostgres(url: string, options: PostgresOptions = {}): Database {
   const pool = new pg.Pool({
     connectionString: url,
     max: options.max ?? 10,
+    // A server that accepts TCP but never answers must not hold a request forever.
+    connectionTimeoutMillis: 5000,
     types: {
       getTypeParser: ((oid: number, format?: 'text' | 'binary') =>
         oid === INT8_OID ? (value: string) => Number(value) : pg.types.getTypeParser(oid, format)) as typeof pg.types.getTypeParser,
     },
+  });
+  // A connection the server closed (restart, crash, failover) emits 'error': the pool
+  // reports an idle one, the client itself one that is checked out. Without listeners the
+  // process would crash on it. Queries on a lost connection fail on their own (503), the
+  // pool drops it, and the next queries open a new one.
+  pool.on('error', () => undefined);
+  pool.on('connect', (client) => {
+    client.on('error', () => undefined);
   });
   return new Kysely<Tables>({ dialect: new PostgresDialect({ pool }) });
 }

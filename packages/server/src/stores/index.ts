@@ -26,6 +26,8 @@ export interface SidecarStores {
   readonly kind: 'memory' | 'redis';
   readonly sessions: SessionStore;
   readonly nonces: NonceStore;
+  /** Resolves when the backing service answers (readiness); absent for memory stores, which always can. */
+  ping?(): Promise<void>;
   /** Close both stores and the connection they share. */
   close(): Promise<void>;
 }
@@ -53,12 +55,25 @@ export function createStores(config: Config, options: CreateStoresOptions = {}):
     throw new ConfigError(['MASTER_KEY: required when REDIS_URL is set (session keys are encrypted at rest in Redis)']);
   }
   const redis = new Redis(url, {
-    // Fail a request quickly (503) rather than queueing it while Redis is away.
+    // Fail a request quickly (503) rather than queueing it while Redis is away; a Redis
+    // that accepts connections but does not answer fails commands after commandTimeout.
     maxRetriesPerRequest: 1,
     connectTimeout: 2000,
+    commandTimeout: 2000,
+  });
+  // Commands sent before the first connection wait for it (start-up); from then on, while
+  // Redis is away, they fail at once instead of queueing (fail closed: 503), and the client
+  // reconnects by itself in the background.
+  redis.once('ready', () => {
+    redis.options.enableOfflineQueue = false;
   });
   redis.on('error', (err: Error) => options.logger?.warn({ err: { message: err.message } }, 'redis connection error'));
-  return redisStores(redis, config.redis.keyPrefix, masterKey, options.clock, () => redis.quit().then(() => undefined));
+  // QUIT needs a live connection; without one there is nothing to say goodbye to.
+  const closeConnection = (): Promise<void> => redis.quit().then(
+    () => undefined,
+    () => redis.disconnect(),
+  );
+  return redisStores(redis, config.redis.keyPrefix, masterKey, options.clock, closeConnection);
 }
 
 /** In-memory stores bounded by MEMORY_SESSION_MAX and MEMORY_NONCE_MAX. */
@@ -92,6 +107,9 @@ export function redisStores(
     kind: 'redis',
     sessions,
     nonces,
+    ping: async () => {
+      await redis.ping();
+    },
     close: async () => {
       await Promise.all([sessions.close(), nonces.close()]);
       await closeConnection();

@@ -25,6 +25,7 @@ export const revokeRoute: IdentityRoute = (app, services) => {
       const body = request.body as Static<typeof RevokeBody>;
       const clientId = bearerClaims(request).client_id;
       const outcome = await services.revocation.revoke(clientId, body.token, body.token_type_hint);
+      services.events.revocation?.(outcome);
       request.log.info({ client_id: clientId, outcome }, 'revocation request');
       return {};
     },

@@ -1,0 +1,65 @@
+/**
+ * The identity API's own metrics, on top of the HTTP ones: tokens issued, refresh
+ * rotations, refresh-token reuse detected, and revocations by outcome.
+ */
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { Counter } from 'prom-client';
+import type { IdentityEvents } from '../identity/context.js';
+import type { RevocationOutcome } from '../identity/services/revocation.js';
+import { ServiceMetrics } from './metrics.js';
+
+const ISSUE_ROUTE = '/api/v1/token/issue';
+const REFRESH_ROUTE = '/api/v1/token';
+const REVOCATION_OUTCOMES: readonly RevocationOutcome[] = ['family_revoked', 'access_token_revoked', 'ignored'];
+
+/**
+ * @example
+ * ```ts
+ * const metrics = new IdentityMetrics();
+ * const services = await createIdentityServices({ ...options, events: metrics.events });
+ * ```
+ */
+export class IdentityMetrics extends ServiceMetrics {
+  readonly tokensIssued: Counter<'grant'>;
+  readonly refreshRotations: Counter;
+  readonly reuseDetected: Counter;
+  readonly revocations: Counter<'outcome'>;
+  /** What the services report as it happens (refresh-token reuse, revocations). */
+  readonly events: IdentityEvents;
+
+  constructor() {
+    super('identity');
+    this.tokensIssued = this.counter(
+      'idsvc_tokens_issued_total',
+      'Access tokens issued, by grant: "issue" (token issue) or "refresh_token" (rotation).',
+      ['grant'],
+    );
+    this.refreshRotations = this.counter('idsvc_refresh_rotations_total', 'Refresh tokens exchanged for new tokens (rotation).');
+    this.reuseDetected = this.counter(
+      'idsvc_refresh_reuse_detected_total',
+      'Spent refresh tokens presented again; each revoked its whole token family.',
+    );
+    this.revocations = this.counter(
+      'idsvc_revocations_total',
+      'Revocation requests answered, by outcome: family_revoked, access_token_revoked, or ignored (unknown, foreign or already revoked).',
+      ['outcome'],
+    );
+    for (const grant of ['issue', 'refresh_token']) this.tokensIssued.inc({ grant }, 0);
+    for (const outcome of REVOCATION_OUTCOMES) this.revocations.inc({ outcome }, 0);
+    this.events = {
+      refreshReuse: () => this.reuseDetected.inc(),
+      revocation: (outcome) => this.revocations.inc({ outcome }),
+    };
+  }
+
+  override onResponse(request: FastifyRequest, reply: FastifyReply, route: string): void {
+    super.onResponse(request, reply, route);
+    if (reply.statusCode !== 200) return;
+    if (route === ISSUE_ROUTE) {
+      this.tokensIssued.inc({ grant: 'issue' });
+    } else if (route === REFRESH_ROUTE) {
+      this.tokensIssued.inc({ grant: 'refresh_token' });
+      this.refreshRotations.inc();
+    }
+  }
+}
