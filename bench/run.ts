@@ -8,6 +8,7 @@
  *   npm run bench -- --targets ceiling,embedded        some targets only (ceiling, embedded, scaled, peer)
  *   npm run bench -- --cpu-prof   CPU profiles of the server processes in bench/results/profiles/
  *   npm run bench -- --connections 16                  another concurrency (targets need 50)
+ *   npm run bench -- --suite identity   one component suite of bench/suites/ alone (identity, sidecar, protocol)
  *
  * Layout: this process is the load generator (autocannon); every server under load is a
  * child process started from the sources through tsx: `idsvc serve` (embedded), `idsvc
@@ -17,10 +18,10 @@
  * run of everything, into BENCHMARKS.md between its markers.
  */
 import { randomBytes } from 'node:crypto';
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { describeMachine, machine } from './lib/machine.js';
 import { REPO_ROOT } from './lib/processes.js';
@@ -37,11 +38,36 @@ import { plainIntrospect, plainIssue } from './scenarios/plaintext.js';
 import { refresh } from './scenarios/refresh.js';
 import { sessionInit } from './scenarios/session-init.js';
 import type { Environment, Scenario, TargetKind } from './scenarios/types.js';
+import type { BenchOptions, BenchSuite } from './lib/types.js';
 import { protocolRows, run as runProtocolSuite, type ProtocolResults } from './suites/protocol.js';
 
 const SCENARIOS: readonly Scenario[] = [sessionInit, introspect, issue, refresh, journey, plainIntrospect, plainIssue];
 const RESULTS_DIR = fileURLToPath(new URL('./results/', import.meta.url));
 const BENCHMARKS_MD = join(REPO_ROOT, 'BENCHMARKS.md');
+
+const SUITES_DIR = fileURLToPath(new URL('./suites/', import.meta.url));
+
+/** Options of the tinybench-style suites of bench/suites/. */
+function suiteOptions(quick: boolean): BenchOptions {
+  return quick ? { quick, timeMs: 300, rounds: 1, warmupMs: 50 } : { quick, timeMs: 3000, rounds: 3, warmupMs: 100 };
+}
+
+/**
+ * Run one component suite of bench/suites/ (a module exporting `name` and `run(opts)`, see
+ * bench/lib/types.ts) on its own, and save its results to bench/results/<name>.json.
+ */
+async function runSuite(suiteName: string, quick: boolean): Promise<void> {
+  const known = (await readdir(SUITES_DIR)).filter((f) => f.endsWith('.ts')).map((f) => f.slice(0, -3));
+  if (!known.includes(suiteName)) throw new Error(`unknown --suite ${suiteName}; known: ${known.join(', ')}`);
+  const suite = (await import(pathToFileURL(join(SUITES_DIR, `${suiteName}.ts`)).href)) as BenchSuite;
+  const host = machine();
+  console.log(describeMachine(host));
+  const opts = suiteOptions(quick);
+  const results = await suite.run(opts);
+  await mkdir(RESULTS_DIR, { recursive: true });
+  await writeFile(join(RESULTS_DIR, `${suite.name}.json`), `${JSON.stringify({ suite: suite.name, date: new Date().toISOString(), machine: host, options: opts, results }, null, 2)}\n`);
+  console.log(`\nwritten: bench/results/${suite.name}.json`);
+}
 
 function settingsFor(quick: boolean, connections: number): RunSettings {
   return quick
@@ -63,10 +89,15 @@ async function main(): Promise<number> {
       targets: { type: 'string', multiple: true },
       'cpu-prof': { type: 'boolean', default: false },
       connections: { type: 'string' },
+      suite: { type: 'string' },
     },
     strict: true,
   });
   const quick = values.quick ?? false;
+  if (values.suite !== undefined) {
+    await runSuite(values.suite, quick);
+    return 0;
+  }
   const connections = values.connections !== undefined ? Number(values.connections) : TARGET_CONNECTIONS;
   if (!Number.isInteger(connections) || connections < 1) throw new Error('--connections must be a positive integer');
   const only = (values.only ?? []).flatMap((s) => s.split(',')).map((s) => s.trim()).filter(Boolean);
@@ -88,7 +119,7 @@ async function main(): Promise<number> {
   let protocol: ProtocolResults | undefined;
   if (selected('protocol')) {
     progress.step('protocol micro-benchmark (tinybench, this process)');
-    protocol = await runProtocolSuite(quick ? { quick, timeMs: 300, rounds: 1, warmupMs: 50 } : { quick, timeMs: 3000, rounds: 3, warmupMs: 100 });
+    protocol = await runProtocolSuite(suiteOptions(quick));
     results.protocol = protocol;
   }
 

@@ -28,7 +28,8 @@ describe.skipIf(!available)('PostgreSQL stops and comes back (throwaway cluster)
   const secrets = newSecrets();
   const prefix = `t_${randomBytes(6).toString('hex')}:`;
   let cluster: ThrowawayPostgres;
-  let env: Record<string, string>;
+  let identityEnv: Record<string, string>;
+  let sidecarEnv: Record<string, string>;
   let identity: CliProcess;
   let sidecar: CliProcess;
   let client: RegisteredClient;
@@ -43,15 +44,10 @@ describe.skipIf(!available)('PostgreSQL stops and comes back (throwaway cluster)
     await admin.query('create database identity');
     await admin.end();
     // Fixed ports: after a restart, clients find both services where they were.
-    env = processEnv(secrets, {
-      DATABASE_URL: cluster.url('identity'),
-      IDENTITY_PORT: String(await freePort()),
-      SIDECAR_PORT: String(await freePort()),
-      REDIS_URL,
-      REDIS_KEY_PREFIX: prefix,
-    });
-    identity = await startIdentity(env);
-    sidecar = await startSidecar(identity.url, env);
+    identityEnv = processEnv(secrets, { DATABASE_URL: cluster.url('identity'), IDENTITY_PORT: String(await freePort()) });
+    sidecarEnv = processEnv(secrets, { SIDECAR_PORT: String(await freePort()), REDIS_URL, REDIS_KEY_PREFIX: prefix });
+    identity = await startIdentity(identityEnv);
+    sidecar = await startSidecar(identity.url, sidecarEnv);
     client = await createClient(identity.url, secrets.ADMIN_TOKEN);
     wire = wireAt(sidecar.url, client.id);
     expect((await wire.initSession()).status).toBe(200);
@@ -162,8 +158,8 @@ describe.skipIf(!available)('PostgreSQL stops and comes back (throwaway cluster)
     ]);
     await cluster.stop('fast');
     await cluster.start();
-    identity = await startIdentity(env);
-    sidecar = await startSidecar(identity.url, env);
+    identity = await startIdentity(identityEnv);
+    sidecar = await startSidecar(identity.url, sidecarEnv);
 
     // Signing keys: the same set is published, and tokens signed before still verify.
     const jwksAfter = (await getJson(identity.url, '/.well-known/jwks.json')).body as { keys: { kid: string }[] };

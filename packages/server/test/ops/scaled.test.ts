@@ -32,11 +32,13 @@ describe.skipIf(!available)('two sidecars and two identity APIs sharing PostgreS
   let client: RegisteredClient;
 
   beforeAll(async () => {
-    const env = processEnv(secrets, { ...tdb.env, REDIS_URL, REDIS_KEY_PREFIX: prefix } as Record<string, string>);
+    const identityEnv = processEnv(secrets, tdb.env as Record<string, string>);
+    // The sidecars get no database settings: they need none.
+    const sidecarEnv = processEnv(secrets, { REDIS_URL, REDIS_KEY_PREFIX: prefix });
     // Both identity APIs start at the same moment on the same database: migrations and the
     // first signing keys must settle once between them.
-    identities = await Promise.all([startIdentity(env, 'identity 1'), startIdentity(env, 'identity 2')]);
-    sidecars = await Promise.all(identities.map((identity, i) => startSidecar(identity.url, env, `sidecar ${i + 1}`)));
+    identities = await Promise.all([startIdentity(identityEnv, 'identity 1'), startIdentity(identityEnv, 'identity 2')]);
+    sidecars = await Promise.all(identities.map((identity, i) => startSidecar(identity.url, sidecarEnv, `sidecar ${i + 1}`)));
     client = await createClient(identities[0]!.url, secrets.ADMIN_TOKEN);
   }, 120_000);
 

@@ -28,7 +28,7 @@ import { redisAvailable, REDIS_URL } from '../helpers/redis.js';
 import { WireClient, basicAuth, injectTransport } from '../helpers/wire-client.js';
 import { uniquePrefix } from '../sidecar/redis-env.js';
 import { testSidecar } from '../sidecar/fixtures.js';
-import { freePort } from './helpers/cli.js';
+import { eventually, freePort } from './helpers/cli.js';
 import { ISSUE_REQUEST, sixStepJourney } from './helpers/journey.js';
 import { metricValue } from './helpers/metrics.js';
 
@@ -404,6 +404,8 @@ describe('draining on close', () => {
     const late = await halfSentRequest(port, '/slow');
     const ready = await halfSentRequest(port, '/readyz');
     const closed = app.close();
+    // The close has begun once the port no longer takes new connections.
+    await eventually(async () => !(await fetch(`http://127.0.0.1:${port}/healthz`).then(() => true, () => false)), 5000, 'the listener to close');
     const [lateAnswer, readyAnswer] = await Promise.all([late(), ready()]);
     expect(lateAnswer).toMatch(/^HTTP\/1\.1 503 /);
     expect(lateAnswer.toLowerCase()).toContain('connection: close');

@@ -14,7 +14,7 @@
  * temporary folder, so the load generator does not share its thread. Each route runs for
  * a fixed time, several rounds, and the median round is kept.
  *
- * Run it on its own: `npx tsx bench/identity.ts [--quick]` (results also go to
+ * Run it on its own: `npx tsx bench/suites/identity.ts [--quick]` (results also go to
  * bench/results/identity.json). It exports `name` and `run(opts)`, the suite contract of
  * bench/lib/types.ts.
  */
@@ -24,11 +24,11 @@ import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { makeIdempotencyKey, signSync } from '../packages/protocol/src/index.js';
-import { describeMachine, machine } from './lib/machine.js';
-import { formatOps, printTable } from './lib/measure.js';
-import { REPO_ROOT, startChild, type Child } from './lib/processes.js';
-import type { BenchOptions } from './lib/types.js';
+import { makeIdempotencyKey, signSync } from '../../packages/protocol/src/index.js';
+import { describeMachine, machine } from '../lib/machine.js';
+import { formatOps, printTable } from '../lib/measure.js';
+import { REPO_ROOT, startChild, type Child } from '../lib/processes.js';
+import type { BenchOptions } from '../lib/types.js';
 
 export const name = 'identity';
 
@@ -42,8 +42,8 @@ const ISSUE_WITH_REFRESH = JSON.stringify({ audience: 'orders-api', scope: 'orde
 
 /** Start the identity API on SQLite with a Basic and an HMAC client; print READY with what the load needs. */
 async function serve(): Promise<void> {
-  const { createIdentityApp, identityServicesOf } = await import('../packages/server/src/identity/app.js');
-  const { loadConfig } = await import('../packages/server/src/config.js');
+  const { createIdentityApp, identityServicesOf } = await import('../../packages/server/src/identity/app.js');
+  const { loadConfig } = await import('../../packages/server/src/config.js');
   const dir = mkdtempSync(join(tmpdir(), 'idsvc-bench-identity-'));
   const config = loadConfig({
     MODE: 'production',
@@ -186,7 +186,7 @@ async function main(): Promise<void> {
   const host = machine();
   console.log(describeMachine(host));
   const results = await run(opts);
-  const dir = fileURLToPath(new URL('./results/', import.meta.url));
+  const dir = fileURLToPath(new URL('../results/', import.meta.url));
   mkdirSync(dir, { recursive: true });
   writeFileSync(join(dir, `${name}.json`), `${JSON.stringify({ suite: name, date: new Date().toISOString(), machine: host, options: opts, results }, null, 2)}\n`);
   console.log(`\nwritten: bench/results/${name}.json`);

@@ -8,7 +8,7 @@
  *   route that opens, hands the plaintext to the same identity app in process and seals
  *   its answer (what any encrypting proxy must do, without the sidecar's checks).
  *
- * Run it with `npx tsx bench/sidecar.ts [--quick]`, or as a suite (`name`, `run(opts)`).
+ * Run it with `npx tsx bench/suites/sidecar.ts [--quick]`, or as a suite (`name`, `run(opts)`).
  * The servers run in a child process (this file with `--serve`), so the load generator
  * does not share their thread. Requests are built before each run, each with a fresh
  * `X-Idempotency-Key`; encrypted ones are sealed ahead of time. Each pair (bare, sidecar)
@@ -40,9 +40,9 @@ import {
   sealSync,
   sharedSecretSync,
   zeroize,
-} from '../packages/protocol/src/index.js';
-import { formatOps, printTable } from './lib/measure.js';
-import type { BenchOptions } from './lib/types.js';
+} from '../../packages/protocol/src/index.js';
+import { formatOps, printTable } from '../lib/measure.js';
+import type { BenchOptions } from '../lib/types.js';
 
 export const name = 'sidecar';
 
@@ -77,8 +77,8 @@ interface Ready {
 /** Start the bare routes and the embedded stack, print their URLs, run until SIGTERM. */
 async function serve(): Promise<void> {
   const { default: Fastify } = await import('fastify');
-  const { loadConfig } = await import('../packages/server/src/config.js');
-  const { startStack } = await import('../packages/server/src/stack.js');
+  const { loadConfig } = await import('../../packages/server/src/config.js');
+  const { startStack } = await import('../../packages/server/src/stack.js');
 
   const dir = mkdtempSync(join(tmpdir(), 'idsvc-bench-'));
   const stack = await startStack(
@@ -366,7 +366,7 @@ export async function run(opts: BenchOptions): Promise<unknown> {
   }
 }
 
-// Run on its own: `npx tsx bench/sidecar.ts [--quick]` (`--serve` is the server child).
+// Run on its own: `npx tsx bench/suites/sidecar.ts [--quick]` (`--serve` is the server child).
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
   const main = process.argv.includes('--serve')
     ? serve()
