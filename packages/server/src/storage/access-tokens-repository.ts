@@ -2,6 +2,7 @@
  * Access-token revocation state. Access tokens themselves are not stored: a token's `jti`
  * begins with its family id, and only tokens revoked one by one get a row here.
  */
+import { compiledQuery } from './compiled-query.js';
 import type { ClientStatus, Database, FamilyStatus } from './schema.js';
 
 /** What decides whether a validly signed access token is still good. */
@@ -16,14 +17,18 @@ export interface AccessTokenState {
  * One indexed lookup: the family's status, its client's status, and whether this token was
  * revoked on its own. `undefined` when the family is unknown (never issued here, or pruned).
  */
-export async function accessTokenState(db: Database, familyId: string, jti: string): Promise<AccessTokenState | undefined> {
-  const row = await db
+// Run for every bearer and every introspected token: compiled once (see compiled-query.ts).
+const stateOf = compiledQuery((db, familyId: string, jti: string) =>
+  db
     .selectFrom('token_families as f')
     .innerJoin('clients as c', 'c.id', 'f.client_id')
     .leftJoin('revoked_access_tokens as r', (join) => join.on('r.jti', '=', jti))
     .select(['f.status as family_status', 'c.status as client_status', 'r.jti as revoked_jti'])
-    .where('f.id', '=', familyId)
-    .executeTakeFirst();
+    .where('f.id', '=', familyId),
+);
+
+export async function accessTokenState(db: Database, familyId: string, jti: string): Promise<AccessTokenState | undefined> {
+  const [row] = await stateOf(db, familyId, jti);
   if (row === undefined) return undefined;
   return { revoked: row.revoked_jti !== null, familyStatus: row.family_status, clientStatus: row.client_status };
 }

@@ -1,5 +1,6 @@
 /** The `clients` table. */
 import type { Selectable } from 'kysely';
+import { compiledQuery } from './compiled-query.js';
 import type { AuthMethod, ClientStatus, ClientsTable, Database } from './schema.js';
 
 /** A client as stored, secrets in their at-rest form. */
@@ -43,8 +44,11 @@ function toRecord(row: Selectable<ClientsTable>): ClientRecord {
   };
 }
 
+// Read on every token issue and bearer check: compiled once (see compiled-query.ts).
+const clientById = compiledQuery((db, id: string) => db.selectFrom('clients').selectAll().where('id', '=', id));
+
 export async function findClient(db: Database, id: string): Promise<ClientRecord | undefined> {
-  const row = await db.selectFrom('clients').selectAll().where('id', '=', id).executeTakeFirst();
+  const [row] = await clientById(db, id);
   return row === undefined ? undefined : toRecord(row);
 }
 

@@ -1,4 +1,5 @@
 /** The `refresh_tokens` table: SHA-256 hashes of opaque refresh tokens, never the tokens. */
+import { compiledQuery } from './compiled-query.js';
 import type { Database, RefreshTokenStatus } from './schema.js';
 import { toFamilyRecord, type FamilyRecord } from './token-families-repository.js';
 
@@ -29,8 +30,9 @@ export async function insertRefreshToken(
 }
 
 /** The token with this hash and its family, or `undefined`. */
-export async function findRefreshToken(db: Database, tokenHash: string): Promise<RefreshTokenRecord | undefined> {
-  const row = await db
+// Read on every refresh and refresh-token introspection: compiled once (see compiled-query.ts).
+const refreshTokenByHash = compiledQuery((db, tokenHash: string) =>
+  db
     .selectFrom('refresh_tokens as r')
     .innerJoin('token_families as f', 'f.id', 'r.family_id')
     .select([
@@ -49,8 +51,11 @@ export async function findRefreshToken(db: Database, tokenHash: string): Promise
       'f.revoked_at',
       'f.revoked_reason',
     ])
-    .where('r.token_hash', '=', tokenHash)
-    .executeTakeFirst();
+    .where('r.token_hash', '=', tokenHash),
+);
+
+export async function findRefreshToken(db: Database, tokenHash: string): Promise<RefreshTokenRecord | undefined> {
+  const [row] = await refreshTokenByHash(db, tokenHash);
   if (row === undefined) return undefined;
   return {
     tokenHash: row.token_hash,
