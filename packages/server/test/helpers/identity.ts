@@ -138,3 +138,20 @@ export function oauthError(res: LightMyRequestResponse): string {
   }
   return body.error;
 }
+
+/** Two clients A and B registered on first use and kept for the file: the caller and "another client". */
+export function twoClients(t: TestIdentity): () => Promise<{ a: { id: string; secret: string }; b: { id: string; secret: string } }> {
+  let a: { id: string; secret: string } | undefined;
+  let b: { id: string; secret: string } | undefined;
+  return async () => {
+    a ??= await registerClient(t.app);
+    b ??= await registerClient(t.app);
+    return { a, b };
+  };
+}
+
+/** Whether introspection by the bearer `caller` says `token` is active. */
+export async function isActive(app: FastifyInstance, caller: string, token: string): Promise<boolean> {
+  const res = await post(app, '/api/v1/introspect', { authorization: bearer(caller) }, { token });
+  return res.json<{ active: boolean }>().active;
+}

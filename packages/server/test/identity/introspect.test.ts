@@ -1,18 +1,12 @@
 /** Introspection, RFC 7662 (PROTOCOL.md section 8): `POST /api/v1/introspect` with a bearer. */
 import { describe, expect, it } from 'vitest';
 import { databaseTargets, withDatabase } from '../helpers/db.js';
-import { ISSUE_BODY, T0, bearer, issueTokens, oauthError, post, registerClient, withIdentity } from '../helpers/identity.js';
+import { ISSUE_BODY, T0, bearer, issueTokens, oauthError, post, withIdentity, twoClients } from '../helpers/identity.js';
 
 describe.each(await databaseTargets())('introspection on $kind', (target) => {
   const tdb = withDatabase(target);
   const t = withIdentity(tdb);
-  let a: { id: string; secret: string } | undefined;
-  let b: { id: string; secret: string } | undefined;
-  const clients = async () => {
-    a ??= await registerClient(t.app);
-    b ??= await registerClient(t.app);
-    return { a, b };
-  };
+  const clients = twoClients(t);
   const introspect = (caller: string, body: Record<string, unknown>) => post(t.app, '/api/v1/introspect', { authorization: bearer(caller) }, body);
 
   it('describes an active access token of the caller with its claims', async () => {

@@ -6,21 +6,14 @@ import { describe, expect, it } from 'vitest';
 import { identityServicesOf } from '../../src/identity/app.js';
 import { familyIdOfJti, refreshTokenHash } from '../../src/identity/services/token-issuer.js';
 import { databaseTargets, withDatabase } from '../helpers/db.js';
-import { T0, bearer, decodeJwt, issueTokens, oauthError, post, registerClient, withIdentity } from '../helpers/identity.js';
+import { T0, bearer, decodeJwt, issueTokens, oauthError, post, withIdentity, isActive, twoClients } from '../helpers/identity.js';
 
 describe.each(await databaseTargets())('refresh with rotation on $kind', (target) => {
   const tdb = withDatabase(target);
   const t = withIdentity(tdb);
-  let a: { id: string; secret: string } | undefined;
-  let b: { id: string; secret: string } | undefined;
-  const clients = async () => {
-    a ??= await registerClient(t.app);
-    b ??= await registerClient(t.app);
-    return { a, b };
-  };
+  const clients = twoClients(t);
   const refresh = (caller: string, body: Record<string, unknown>) => post(t.app, '/api/v1/token', { authorization: bearer(caller) }, body);
-  const active = (caller: string, token: string) =>
-    post(t.app, '/api/v1/introspect', { authorization: bearer(caller) }, { token }).then((r) => r.json<{ active: boolean }>().active);
+  const active = (caller: string, token: string) => isActive(t.app, caller, token);
 
   it('returns a new access token and a new refresh token in the same family, and spends the presented one', async () => {
     t.clock.set(T0);

@@ -1,21 +1,14 @@
 /** Revocation, RFC 7009 (PROTOCOL.md section 8): `POST /api/v1/revoke` with a bearer. */
 import { describe, expect, it } from 'vitest';
 import { databaseTargets, withDatabase } from '../helpers/db.js';
-import { T0, bearer, issueTokens, oauthError, post, registerClient, withIdentity } from '../helpers/identity.js';
+import { T0, bearer, issueTokens, oauthError, post, withIdentity, isActive, twoClients } from '../helpers/identity.js';
 
 describe.each(await databaseTargets())('revocation on $kind', (target) => {
   const tdb = withDatabase(target);
   const t = withIdentity(tdb);
-  let a: { id: string; secret: string } | undefined;
-  let b: { id: string; secret: string } | undefined;
-  const clients = async () => {
-    a ??= await registerClient(t.app);
-    b ??= await registerClient(t.app);
-    return { a, b };
-  };
+  const clients = twoClients(t);
   const revoke = (caller: string, body: Record<string, unknown>) => post(t.app, '/api/v1/revoke', { authorization: bearer(caller) }, body);
-  const active = (caller: string, token: string) =>
-    post(t.app, '/api/v1/introspect', { authorization: bearer(caller) }, { token }).then((r) => r.json<{ active: boolean }>().active);
+  const active = (caller: string, token: string) => isActive(t.app, caller, token);
 
   it('revoking a refresh token revokes its whole family, access tokens included (journey step 6)', async () => {
     t.clock.set(T0);
