@@ -3,7 +3,7 @@
 # One image for both services of the scaled shape; the command picks the part:
 #   identity | sidecar | migrate | clients <create|list|show|update|rotate-secret|disable>
 # Configuration comes from the environment (see .env.example); compose.yaml runs the whole
-# shape. Not built or run on the machine this project is developed on: see docs/operations.md.
+# shape. Neither file is exercised by CI (it has no Docker engine): see docs/operations.md.
 
 # ── build: install everything (better-sqlite3 compiles or fetches its native module here),
 #    compile the protocol and server packages, then drop the development dependencies ──
