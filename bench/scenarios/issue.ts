@@ -17,7 +17,7 @@ export const issue: Scenario = {
   unit: 'request',
   targets: ['ceiling', 'embedded', 'scaled'],
   description:
-    'POST /api/v1/token/issue sealed, Authorization: Basic, include_refresh_token. The identity API authenticates the client (secret verified once, then remembered as an HMAC), signs an ES256 access token and stores the family, the access token record and the refresh token hash in one transaction. The ceiling route opens and seals the same body.',
+    'POST /api/v1/token/issue sealed, Authorization: Basic, include_refresh_token. The identity API authenticates the client (secret verified once, then remembered as an HMAC), signs an ES256 access token and stores the family and the refresh token hash in one transaction (access tokens carry their family in the jti; only individually revoked ones get a row). The ceiling route opens and seals the same body.',
   async prepare(target: TargetKind, env: Environment): Promise<Feeder> {
     if (target === 'ceiling') {
       const client = (env.embedded ?? env.scaled)?.client ?? { id: 'bench-client', secret: 'x'.repeat(43), scope: 'orders.read orders.write', audience: 'orders-api' };

@@ -89,7 +89,7 @@ export const plainIssue: Scenario = {
   unit: 'request',
   targets: ['embedded', 'scaled', 'peer'],
   description:
-    'Ours: POST /api/v1/token/issue on the identity API, Basic, include_refresh_token: ES256 access token signed, family, access token record and refresh token hash stored. Peer: POST /token grant_type=client_credentials for the JWT resource, client_secret_basic: ES256 access token signed, nothing stored.',
+    'Ours: POST /api/v1/token/issue on the identity API, Basic, include_refresh_token: ES256 access token signed, family and refresh token hash stored. Peer: POST /token grant_type=client_credentials for the JWT resource, client_secret_basic: ES256 access token signed, nothing stored.',
   async prepare(target: TargetKind, env: Environment): Promise<Feeder> {
     if (target === 'peer') {
       const peer = env.peer!;

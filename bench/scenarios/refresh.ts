@@ -70,7 +70,7 @@ export const refresh: Scenario = {
   unit: 'request',
   targets: ['ceiling', 'embedded', 'scaled'],
   description:
-    'POST /api/v1/token sealed, grant_type=refresh_token, Bearer = the chain\'s current access token. The identity API checks the bearer, spends the refresh token (conditional update) and stores the new refresh and access token records in one transaction, then signs the new access token. Requests are sealed live by the generator, which opens every answer to carry on the chain. The ceiling route opens and seals the same body.',
+    'POST /api/v1/token sealed, grant_type=refresh_token, Bearer = the chain\'s current access token. The identity API checks the bearer, spends the refresh token (conditional update) and stores the new refresh token hash in one transaction, then signs the new access token. Requests are sealed live by the generator, which opens every answer to carry on the chain. The ceiling route opens and seals the same body.',
   async prepare(target: TargetKind, env: Environment): Promise<Feeder> {
     const count = env.connections * CHAINS_PER_CONNECTION;
     if (target === 'ceiling') {
