@@ -81,7 +81,7 @@ export function markdownTable(rows: string[][]): string {
 /** The settings line of a run. */
 export function settingsLine(results: RunResults): string {
   const s = results.settings;
-  return `${s.mode} run: ${s.connections} connections, ${s.rounds} round(s) of ${s.durationSec} s per target (median round kept; targets alternate within a round), ${s.warmupSec} s warm-up per target, LOG_LEVEL=${s.logLevel}`;
+  return `${s.mode} run: ${s.connections} connections, ${s.rounds} round(s) of ${s.durationSec} s per target (targets take turns within a round; median round kept; ratios are the median of the per-round ratios), ${s.warmupSec} s warm-up per target, LOG_LEVEL=${s.logLevel}`;
 }
 
 function outcomeRows(outcomes: TargetOutcome[]): string[][] {

@@ -47,10 +47,24 @@ export interface RunResults {
   protocol?: unknown;
 }
 
-/** `figure`'s units per second divided by `baseline`'s, when both exist. */
+/**
+ * `figure`'s units per second over `baseline`'s: the median of the ratios of the rounds, each
+ * round's two runs having been taken minutes apart at most, so a machine that slows down or
+ * speeds up during the run (a shared host) moves both sides of each ratio alike. Without
+ * matching rounds, the ratio of the two median figures.
+ */
 export function ratio(figure: TargetFigure | undefined, baseline: TargetFigure | undefined): number | undefined {
   if (figure === undefined || baseline === undefined || baseline.unitsPerSec === 0) return undefined;
-  return figure.unitsPerSec / baseline.unitsPerSec;
+  const pairs = figure.rounds.length === baseline.rounds.length ? figure.rounds.map((r, i) => r / (baseline.rounds[i] as number)) : [];
+  if (pairs.length === 0 || pairs.some((r) => !Number.isFinite(r))) return figure.unitsPerSec / baseline.unitsPerSec;
+  return median(pairs);
+}
+
+/** The median of some numbers (the mean of the middle two for an even count). */
+export function median(values: readonly number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 === 1 ? (sorted[mid] as number) : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2;
 }
 
 /** The median round of a target (by units per second), carrying the rates of every round. */

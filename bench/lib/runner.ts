@@ -65,7 +65,11 @@ export async function runScenario(scenario: Scenario, env: Environment, settings
     }
   }
   for (let round = 1; round <= settings.rounds; round++) {
-    for (const [target, feeder] of feeders) {
+    // Every other round in reverse order, so that no target always runs first (just after a
+    // pause) or last.
+    const order = [...feeders];
+    if (round % 2 === 0) order.reverse();
+    for (const [target, feeder] of order) {
       const figure = await once(target, feeder, settings.durationSec, `round ${round}/${settings.rounds}`);
       runs.set(target, [...(runs.get(target) ?? []), figure]);
       if (figure.errors > 0) {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { percentile } from '../lib/load.js';
 import { markdownReport, markdownTable, MARKERS, replaceGenerated, scenarioRows, textTable } from '../lib/report.js';
-import { medianRound } from '../lib/results.js';
+import { median, medianRound, ratio } from '../lib/results.js';
 import { evaluateTargets } from '../lib/targets.js';
 import { figure, passingRun, scenario } from './fixtures.js';
 
@@ -63,6 +63,21 @@ describe('statistics', () => {
     expect(percentile(values, 99)).toBe(99);
     expect(percentile([7], 99)).toBe(7);
     expect(percentile([], 99)).toBe(0);
+  });
+
+  it('takes ratios round by round, so a machine that slows down mid-run moves both sides alike', () => {
+    // The machine ran at half speed in round 2: both sides halved, their ratio did not move.
+    const stack = { ...figure(800), rounds: [800, 400, 820] };
+    const ceiling = { ...figure(1000), rounds: [1000, 500, 1000] };
+    expect(ratio(stack, ceiling)).toBeCloseTo(0.8, 5);
+    // Without matching rounds, the ratio of the two figures.
+    expect(ratio({ ...figure(800), rounds: [800] }, ceiling)).toBe(0.8);
+    expect(ratio(undefined, ceiling)).toBeUndefined();
+  });
+
+  it('takes the median of an odd or an even count', () => {
+    expect(median([3, 1, 2])).toBe(2);
+    expect(median([4, 1, 3, 2])).toBe(2.5);
   });
 
   it('keeps the median round, its rates and the errors of every round', () => {

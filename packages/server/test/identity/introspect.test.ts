@@ -32,6 +32,17 @@ describe.each(await databaseTargets())('introspection on $kind', (target) => {
     expect(typeof body.jti).toBe('string');
   });
 
+  it('describes the bearer itself exactly as it describes it to another bearer of the same client', async () => {
+    t.clock.set(T0);
+    const { a } = await clients();
+    const tokens = await issueTokens(t.app, a, { ...ISSUE_BODY, custom_claims: { tenant: 'test-corp' } });
+    const other = await issueTokens(t.app, a);
+    const itself = (await introspect(tokens.access_token, { token: tokens.access_token })).json<Record<string, unknown>>();
+    const fromOther = (await introspect(other.access_token, { token: tokens.access_token })).json<Record<string, unknown>>();
+    expect(itself).toEqual(fromOther);
+    expect(itself).toMatchObject({ active: true, tenant: 'test-corp' });
+  });
+
   it('works without a hint, and describes an active refresh token of the caller too', async () => {
     t.clock.set(T0);
     const { a } = await clients();

@@ -3,7 +3,7 @@
  * its bearer, learns whether a token of its own is active and what it claims.
  */
 import { Type, type Static } from '@sinclair/typebox';
-import { authenticateBearer } from '../bearer.js';
+import { authenticateBearer, bearerToken } from '../bearer.js';
 import { bearerClaims, setBearer } from '../request-state.js';
 import type { IdentityRoute } from './route.js';
 
@@ -23,7 +23,9 @@ export const introspectRoute: IdentityRoute = (app, services) => {
     },
     async (request) => {
       const body = request.body as Static<typeof IntrospectBody>;
-      return services.introspection.introspect(bearerClaims(request).client_id, body.token, body.token_type_hint);
+      const claims = bearerClaims(request);
+      const caller = { token: bearerToken(request) ?? '', claims };
+      return services.introspection.introspect(claims.client_id, body.token, body.token_type_hint, caller);
     },
   );
 };

@@ -8,7 +8,7 @@ import type { Clock } from '../../lib/clock.js';
 import { OAuthError } from '../../lib/oauth-error.js';
 import { findRefreshToken } from '../../storage/refresh-tokens-repository.js';
 import type { Database } from '../../storage/schema.js';
-import { AccessTokenVerifier } from './access-tokens.js';
+import { AccessTokenVerifier, type AccessTokenClaims } from './access-tokens.js';
 import { refreshTokenHash } from './token-issuer.js';
 
 /** An RFC 7662 introspection response. */
@@ -37,21 +37,26 @@ export class IntrospectionService {
     this.opts = options;
   }
 
-  /** Describe `token` to `clientId`, trying the hinted kind first. */
-  async introspect(clientId: string, token: string, hint?: string): Promise<IntrospectionResponse> {
+  /**
+   * Describe `token` to `clientId`, trying the hinted kind first. `caller` is the bearer
+   * that authenticated the request, with its claims, checked active a moment ago: a client
+   * introspecting that very token (as the journey does) is answered from them rather than
+   * by checking the same token twice in one request.
+   */
+  async introspect(clientId: string, token: string, hint?: string, caller?: { token: string; claims: AccessTokenClaims }): Promise<IntrospectionResponse> {
     const accessFirst = hint !== 'refresh_token' && AccessTokenVerifier.looksLikeJwt(token);
     if (accessFirst) {
-      const answer = await this.access(clientId, token);
+      const answer = await this.access(clientId, token, caller);
       return answer.active || hint !== 'refresh_token' ? answer : this.refresh(clientId, token);
     }
     const answer = await this.refresh(clientId, token);
-    return answer.active ? answer : this.access(clientId, token);
+    return answer.active ? answer : this.access(clientId, token, caller);
   }
 
-  private async access(clientId: string, token: string): Promise<IntrospectionResponse> {
+  private async access(clientId: string, token: string, caller?: { token: string; claims: AccessTokenClaims }): Promise<IntrospectionResponse> {
     if (!AccessTokenVerifier.looksLikeJwt(token)) return INACTIVE;
     try {
-      const claims = await this.opts.verifier.verifyActive(token);
+      const claims = caller !== undefined && caller.token === token ? caller.claims : await this.opts.verifier.verifyActive(token);
       if (claims.client_id !== clientId) return INACTIVE;
       const { iss, sub, aud, exp, iat, jti, client_id, scope, ...custom } = claims;
       return { active: true, scope, client_id, sub, aud, iss, exp, iat, jti, token_type: 'Bearer', ...custom };
