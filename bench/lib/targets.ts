@@ -79,6 +79,31 @@ function errorNote(...figures: TargetFigure[]): string | undefined {
   return errors > 0 ? `, with ${errors} failed answers` : undefined;
 }
 
+/**
+ * The most journeys per second the run's own ceiling routes would allow: a journey is two
+ * session inits and four encrypted calls (issue, introspection, refresh, and a revocation,
+ * counted at the introspection ceiling, the nearest body), and on the ceiling each of those
+ * requests costs at least 1 / (its req/s) of the machine. Even a stack as cheap as the bare
+ * crypto routes could not go beyond it under this harness. `undefined` unless every one of
+ * those ceilings was measured.
+ */
+export function journeyCeiling(results: RunResults): number | undefined {
+  const ceiling = (id: ScenarioId): number | undefined => find(results, id)?.figures.ceiling?.unitsPerSec;
+  const [init, issue, introspect, refresh] = (['session-init', 'issue', 'introspect', 'refresh'] as const).map(ceiling);
+  if (init === undefined || issue === undefined || introspect === undefined || refresh === undefined) return undefined;
+  if ([init, issue, introspect, refresh].some((r) => r <= 0)) return undefined;
+  return 1 / (2 / init + 1 / issue + 2 / introspect + 1 / refresh);
+}
+
+/**
+ * The mean latency that `connections` closed-loop connections must see at `reqPerSec`
+ * (Little's law: requests in flight = rate × time in the system). A p99 is never below the
+ * mean, so a p99 bound is out of reach wherever this floor exceeds it.
+ */
+export function meanLatencyFloorMs(connections: number, reqPerSec: number): number {
+  return reqPerSec > 0 ? (1000 * connections) / reqPerSec : Infinity;
+}
+
 /** Evaluate every target against `results`, in the issue's order, then the p99 bounds. */
 export function evaluateTargets(results: RunResults): TargetOutcome[] {
   const outcomes: TargetOutcome[] = [];
@@ -105,23 +130,28 @@ export function evaluateTargets(results: RunResults): TargetOutcome[] {
         continue;
       }
       const errors = errorNote(figure);
+      const bound = t.scenario === 'journey' ? journeyCeiling(results) : undefined;
       outcomes.push({
         id: t.id,
         text: t.text,
         status: figure.unitsPerSec >= t.min && errors === undefined ? 'met' : 'missed',
-        measured: `${rate(figure, scenario!.unit)}${errors ?? ''}`,
+        measured: `${rate(figure, scenario!.unit)}${errors ?? ''}${bound !== undefined ? `; the ceiling routes allow at most ${formatRate(bound)}/s` : ''}`,
       });
     }
   }
   for (const scenario of results.scenarios) {
+    const ceiling = scenario.figures.ceiling;
     for (const target of STACK_TARGETS) {
       const figure = scenario.figures[target];
       if (figure === undefined) continue;
+      // What the rate alone imposes on the mean, here and on the bare crypto route.
+      const floors = [`mean ≥ ${meanLatencyFloorMs(figure.connections, figure.reqPerSec).toFixed(1)} ms at this rate`];
+      if (ceiling !== undefined) floors.push(`${meanLatencyFloorMs(ceiling.connections, ceiling.reqPerSec).toFixed(1)} ms at the ceiling's`);
       outcomes.push({
         id: `p99-${scenario.id}-${target}`,
         text: `p99 ≤ ${P99_LIMIT_MS} ms: ${scenario.title} (${target})`,
         status: figure.p99Ms <= P99_LIMIT_MS ? 'met' : 'missed',
-        measured: `${figure.p99Ms.toFixed(1)} ms at ${figure.connections} connections`,
+        measured: `${figure.p99Ms.toFixed(1)} ms at ${figure.connections} connections (${floors.join(', ')})`,
       });
     }
   }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { checkReport, evaluateTargets } from '../lib/targets.js';
+import { checkReport, evaluateTargets, journeyCeiling, meanLatencyFloorMs } from '../lib/targets.js';
 import { figure, passingRun, run, scenario } from './fixtures.js';
 
 function statusOf(id: string, results = passingRun()): string | undefined {
@@ -43,6 +43,30 @@ describe('--check evaluation of the targets', () => {
     expect(outcome).toMatchObject({ status: 'missed', measured: '699 journeys/s' });
   });
 
+  it('bounds journeys by the ceiling routes of their six requests, and says so', () => {
+    const results = passingRun();
+    results.scenarios.push(
+      scenario('issue', { ceiling: figure(4000) }),
+      scenario('refresh', { ceiling: figure(4000) }),
+    );
+    // Two inits at 5 000/s (0.4 ms), issue and refresh at 4 000/s (0.5 ms), two at 10 000/s (0.2 ms): 1.1 ms.
+    expect(journeyCeiling(results)).toBeCloseTo(1 / 0.0011, 6);
+    results.scenarios[2] = scenario('journey', { embedded: figure(600) }, 'journey');
+    expect(evaluateTargets(results).find((o) => o.id === 'journeys-embedded')?.measured).toBe('600 journeys/s; the ceiling routes allow at most 909/s');
+    // Without every ceiling, no bound is claimed.
+    expect(journeyCeiling(passingRun())).toBeUndefined();
+  });
+
+  it('states the mean latency that the rate alone imposes (Little\'s law)', () => {
+    expect(meanLatencyFloorMs(50, 2500)).toBe(20);
+    expect(meanLatencyFloorMs(50, 0)).toBe(Infinity);
+    const results = passingRun();
+    results.scenarios[0] = scenario('session-init', { ceiling: figure(2000), embedded: figure(1600, 45), scaled: figure(1500) });
+    expect(evaluateTargets(results).find((o) => o.id === 'p99-session-init-embedded')?.measured).toBe(
+      '45.0 ms at 50 connections (mean ≥ 31.3 ms at this rate, 25.0 ms at the ceiling\'s)',
+    );
+  });
+
   it('bounds p99 at 20 ms for every figure of the stack, and not for the baselines', () => {
     const results = passingRun();
     results.scenarios[1] = scenario('introspect', { ceiling: figure(10000, 50), embedded: figure(8000, 20.1), scaled: figure(5000, 20) });
@@ -77,7 +101,7 @@ describe('--check evaluation of the targets', () => {
     expect(pass).toBe(false);
     expect(lines.filter((l) => l.startsWith('MISSED'))).toEqual([
       'MISSED  Full journeys (embedded) ≥ 700 per second: 500 journeys/s',
-      'MISSED  p99 ≤ 20 ms: title of journey (embedded): 25.0 ms at 50 connections',
+      'MISSED  p99 ≤ 20 ms: title of journey (embedded): 25.0 ms at 50 connections (mean ≥ 100.0 ms at this rate)',
     ]);
   });
 

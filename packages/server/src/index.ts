@@ -14,6 +14,7 @@ export { createSidecarApp, MAX_HEADER_BYTES, type SidecarAppOptions } from './si
 export { cachedClientDirectory, databaseClientDirectory, upstreamClientDirectory, type ClientDirectory } from './sidecar/client-directory.js';
 export { httpUpstream, type HttpUpstreamOptions } from './sidecar/upstream-http.js';
 export { injectUpstream } from './sidecar/upstream-inject.js';
+export { inProcessUpstream } from './sidecar/upstream-in-process.js';
 export { UpstreamUnavailableError, type Upstream, type UpstreamRequest, type UpstreamResponse } from './sidecar/upstream.js';
 export {
   createStores,

@@ -1,6 +1,6 @@
 /**
  * The embedded stack: identity API and sidecar in one process, the sidecar reaching the
- * identity API in process (`inject`, no socket), each also listening on its own port.
+ * identity API in process (no socket: see inProcessUpstream), each also listening on its own port.
  */
 import { randomBytes } from 'node:crypto';
 import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
@@ -11,7 +11,7 @@ import type { Clock } from './lib/clock.js';
 import { resolveMasterKey } from './lib/master-key.js';
 import { createSidecarApp } from './sidecar/app.js';
 import { databaseClientDirectory } from './sidecar/client-directory.js';
-import { injectUpstream } from './sidecar/upstream-inject.js';
+import { inProcessUpstream } from './sidecar/upstream-in-process.js';
 import { openDatabase } from './storage/database.js';
 import type { Database } from './storage/schema.js';
 import { type SidecarStores, createStores } from './stores/index.js';
@@ -95,7 +95,7 @@ export async function startStack(config: Config, options: StackOptions = {}): Pr
     sidecarApp = await createSidecarApp({
       config,
       internalSecret,
-      upstream: injectUpstream(identityApp),
+      upstream: inProcessUpstream(identityApp),
       clients: databaseClientDirectory(db, options.clock ? { clock: options.clock } : {}),
       stores,
       ...(options.clock ? { clock: options.clock } : {}),

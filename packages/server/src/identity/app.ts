@@ -14,7 +14,8 @@ import type { Database } from '../storage/schema.js';
 import { createIdentityServices, type IdentityServices } from './context.js';
 import { seedDevClients } from './dev-clients.js';
 import { oauthErrorHandler, oauthNotFoundHandler } from './http.js';
-import { identityPlugin } from './plugin.js';
+import { OperationDispatcher } from './operation.js';
+import { identityOperations, identityPlugin } from './plugin.js';
 
 /** Pino options, or a logger instance to use as is, or `false` for none. */
 export type LoggerSetting = boolean | { level?: string; [option: string]: unknown } | FastifyBaseLogger;
@@ -38,6 +39,7 @@ export interface IdentityAppOptions {
 }
 
 const servicesOfApp = new WeakMap<FastifyInstance, IdentityServices>();
+const dispatcherOfApp = new WeakMap<FastifyInstance, OperationDispatcher>();
 
 /**
  * The services behind an app made by {@link createIdentityApp} (for tests, tools and the
@@ -49,6 +51,14 @@ export function identityServicesOf(app: FastifyInstance): IdentityServices {
   const services = servicesOfApp.get(app);
   if (services === undefined) throw new TypeError('not an identity app made by createIdentityApp');
   return services;
+}
+
+/**
+ * The in-process entrance to the POST endpoints of an app made by {@link createIdentityApp},
+ * for a sidecar in the same process (see operation.ts); `undefined` for any other app.
+ */
+export function identityDispatcherOf(app: FastifyInstance): OperationDispatcher | undefined {
+  return dispatcherOfApp.get(app);
 }
 
 function isLoggerInstance(logger: LoggerSetting | undefined): logger is FastifyBaseLogger {
@@ -104,6 +114,7 @@ export async function createIdentityApp(options: IdentityAppOptions): Promise<Fa
     if (config.adminToken === undefined) app.log.info('ADMIN_TOKEN is not set: the admin API is disabled');
 
     servicesOfApp.set(app, services);
+    dispatcherOfApp.set(app, new OperationDispatcher(identityOperations(services), app.log, metrics));
     app.setErrorHandler(oauthErrorHandler);
     app.setNotFoundHandler(oauthNotFoundHandler);
     // /healthz, /readyz (the database answers), /metrics, request ids and the drain on close.

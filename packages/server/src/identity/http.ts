@@ -5,7 +5,8 @@
  */
 import type { FastifyBaseLogger, FastifyError, FastifyInstance, FastifyReply, FastifyRequest, FastifySchemaCompiler } from 'fastify';
 import type { TSchema } from '@sinclair/typebox';
-import { TypeCompiler } from '@sinclair/typebox/compiler';
+import { TypeCompiler, type TypeCheck } from '@sinclair/typebox/compiler';
+import secureJson from 'secure-json-parse';
 import { InvalidRequestError, NotFoundError, toOAuthError } from '../lib/oauth-error.js';
 
 const rawBodies = new WeakMap<FastifyRequest, Buffer>();
@@ -16,26 +17,39 @@ export function rawBody(request: FastifyRequest): Buffer {
 }
 
 /**
- * Accept `application/json` only (any other media type answers 415), keep the raw bytes,
- * and parse with Fastify's own parser, which refuses `__proto__` and `constructor.prototype`
- * keys (prototype poisoning).
+ * A JSON request body, parsed as Fastify's own parser does (secure-json-parse), refusing
+ * `__proto__` and `constructor.prototype` keys (prototype poisoning).
+ * @throws InvalidRequestError (400) for an empty body or one that is not JSON.
  */
+export function parseJsonBody(bytes: Buffer): unknown {
+  if (bytes.length === 0) throw new InvalidRequestError('The request body is empty.');
+  try {
+    return secureJson.parse(bytes.toString('utf8'), { protoAction: 'error', constructorAction: 'error' });
+  } catch {
+    // Not even the parser's message is kept: it quotes the body, which may hold a token.
+    throw new InvalidRequestError('The request body is not valid JSON.');
+  }
+}
+
+/** Accept `application/json` only (any other media type answers 415), keep the raw bytes, parse with {@link parseJsonBody}. */
 export function registerJsonBody(app: FastifyInstance, bodyLimit: number): void {
-  const parseJson = app.getDefaultJsonParser('error', 'error');
   app.removeAllContentTypeParsers();
   app.addContentTypeParser('application/json', { parseAs: 'buffer', bodyLimit }, (request, body, done) => {
     const bytes = body as Buffer;
     rawBodies.set(request, bytes);
-    if (bytes.length === 0) {
-      done(new InvalidRequestError('The request body is empty.'), undefined);
-      return;
+    try {
+      done(null, parseJsonBody(bytes));
+    } catch (err) {
+      done(err as InvalidRequestError, undefined);
     }
-    // Fastify's default parser answers through the callback; it returns nothing to await.
-    void parseJson(request, bytes.toString('utf8'), (err, value) => {
-      if (err !== null) done(new InvalidRequestError('The request body is not valid JSON.', err.message), undefined);
-      else done(null, value);
-    });
   });
+}
+
+/** The error of a value that fails `check`, naming the first field at fault. */
+export function invalidBodyError(check: TypeCheck<TSchema>, data: unknown, part: string): InvalidRequestError {
+  const first = check.Errors(data).First();
+  const where = first === undefined || first.path === '' ? part : `${part}${first.path}`;
+  return new InvalidRequestError(`Invalid ${where}: ${first?.message.toLowerCase() ?? 'unexpected value'}.`);
 }
 
 /**
@@ -45,13 +59,7 @@ export function registerJsonBody(app: FastifyInstance, bodyLimit: number): void 
 export const typeboxValidatorCompiler: FastifySchemaCompiler<TSchema> = ({ schema, httpPart }) => {
   const check = TypeCompiler.Compile(schema);
   const part = httpPart === 'body' ? 'body' : (httpPart ?? 'request');
-  return (data: unknown) => {
-    if (check.Check(data)) return { value: data };
-    const first = check.Errors(data).First();
-    const where = first === undefined || first.path === '' ? part : `${part}${first.path}`;
-    const error = new InvalidRequestError(`Invalid ${where}: ${first?.message.toLowerCase() ?? 'unexpected value'}.`);
-    return { error };
-  };
+  return (data: unknown) => (check.Check(data) ? { value: data } : { error: invalidBodyError(check, data, part) });
 };
 
 /** Answer every error in the OAuth shape; log 5xx causes at error level, 4xx details at info. */
@@ -68,7 +76,8 @@ export function oauthNotFoundHandler(request: FastifyRequest, reply: FastifyRepl
   void reply.code(err.status).send(err.toBody());
 }
 
-function logFailure(log: FastifyBaseLogger, status: number, code: string, detail: string | undefined, err: unknown): void {
+/** Log a refused or failed request: 5xx causes at error level, 4xx details at info. */
+export function logFailure(log: FastifyBaseLogger, status: number, code: string, detail: string | undefined, err: unknown): void {
   if (status >= 500) {
     log.error({ err }, 'request failed');
   } else {

@@ -1,6 +1,7 @@
 /** The identity API: app, plugin, services. */
-export { createIdentityApp, identityServicesOf, type IdentityAppOptions, type LoggerSetting } from './app.js';
-export { identityPlugin, type IdentityPluginOptions } from './plugin.js';
+export { createIdentityApp, identityDispatcherOf, identityServicesOf, type IdentityAppOptions, type LoggerSetting } from './app.js';
+export { identityOperations, identityPlugin, type IdentityPluginOptions } from './plugin.js';
+export { OperationDispatcher, type Operation, type OperationAnswer, type OperationCall } from './operation.js';
 export { createIdentityServices, type IdentityEvents, type IdentityServices, type IdentityServicesOptions } from './context.js';
 export { DEV_CLIENTS, seedDevClients } from './dev-clients.js';
 export { AccessTokenVerifier, type AccessTokenClaims } from './services/access-tokens.js';

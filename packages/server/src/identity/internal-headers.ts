@@ -4,8 +4,8 @@
  * configured internal secret, compared in constant time; otherwise they are ignored, so a
  * client reaching the identity API directly cannot forge a session.
  */
-import type { FastifyRequest } from 'fastify';
-import { safeEqual } from '../lib/constant-time.js';
+import type { IncomingHttpHeaders } from 'node:http';
+import { safeEqualTo } from '../lib/constant-time.js';
 
 /** What a trusted sidecar tells about the session a request came through. */
 export interface ForwardedSession {
@@ -16,22 +16,33 @@ export interface ForwardedSession {
   subject: string | undefined;
 }
 
-const trusted = new WeakMap<FastifyRequest, ForwardedSession | null>();
+/** Anything with a request's headers: a Fastify request or an in-process operation call. */
+export interface WithHeaders {
+  readonly headers: IncomingHttpHeaders;
+}
 
-function header(request: FastifyRequest, name: string): string | undefined {
+// Keyed by the headers object, which a request keeps for its whole life.
+const trusted = new WeakMap<IncomingHttpHeaders, ForwardedSession | null>();
+
+function header(request: WithHeaders, name: string): string | undefined {
   const value = request.headers[name];
   return typeof value === 'string' && value !== '' ? value : undefined;
 }
 
+// The internal secret is checked on every forwarded request: its digest is kept.
+let matcher: { secret: string; matches: (presented: string) => boolean } | undefined;
+
 /** `true` when the request carries the internal secret. */
-export function isInternalCall(request: FastifyRequest, internalSecret: string | undefined): boolean {
+export function isInternalCall(request: WithHeaders, internalSecret: string | undefined): boolean {
   const presented = header(request, 'x-idsvc-internal-auth');
-  return internalSecret !== undefined && presented !== undefined && safeEqual(presented, internalSecret);
+  if (internalSecret === undefined || presented === undefined) return false;
+  if (matcher?.secret !== internalSecret) matcher = { secret: internalSecret, matches: safeEqualTo(internalSecret) };
+  return matcher.matches(presented);
 }
 
 /** The forwarded session headers when the sidecar's secret vouches for them, else `undefined`. */
-export function forwardedSession(request: FastifyRequest, internalSecret: string | undefined): ForwardedSession | undefined {
-  const known = trusted.get(request);
+export function forwardedSession(request: WithHeaders, internalSecret: string | undefined): ForwardedSession | undefined {
+  const known = trusted.get(request.headers);
   if (known !== undefined) return known ?? undefined;
   let session: ForwardedSession | null = null;
   if (isInternalCall(request, internalSecret)) {
@@ -43,7 +54,7 @@ export function forwardedSession(request: FastifyRequest, internalSecret: string
       subject: header(request, 'x-idsvc-session-subject'),
     };
   }
-  trusted.set(request, session);
+  trusted.set(request.headers, session);
   return session ?? undefined;
 }
 
@@ -51,7 +62,7 @@ export function forwardedSession(request: FastifyRequest, internalSecret: string
  * `true` unless a trusted sidecar says the session belongs to another client id than the
  * one that authenticated: a session of one client must not carry another client's calls.
  */
-export function matchesForwardedClient(request: FastifyRequest, internalSecret: string | undefined, clientId: string): boolean {
+export function matchesForwardedClient(request: WithHeaders, internalSecret: string | undefined, clientId: string): boolean {
   const session = forwardedSession(request, internalSecret);
   return session?.clientId === undefined || session.clientId === clientId;
 }

@@ -7,21 +7,27 @@ import type { FastifyPluginAsync } from 'fastify';
 import { adminRoutes } from '../admin/routes.js';
 import type { IdentityServices } from './context.js';
 import { oauthErrorHandler, registerJsonBody, typeboxValidatorCompiler } from './http.js';
-import { bearerVerifyRoute } from './routes/bearer-verify.js';
+import { registerOperation, type Operation } from './operation.js';
+import { bearerVerifyOperation } from './routes/bearer-verify.js';
 import { clientStatusRoute } from './routes/client-status.js';
-import { introspectRoute } from './routes/introspect.js';
-import { issueRoute } from './routes/issue.js';
+import { introspectOperation } from './routes/introspect.js';
+import { issueOperation } from './routes/issue.js';
 import { jwksRoute } from './routes/jwks.js';
 import type { IdentityRoute } from './routes/route.js';
-import { revokeRoute } from './routes/revoke.js';
-import { tokenRoute } from './routes/token.js';
+import { revokeOperation } from './routes/revoke.js';
+import { tokenOperation } from './routes/token.js';
 
 /** Options of {@link identityPlugin}. */
 export interface IdentityPluginOptions {
   services: IdentityServices;
 }
 
-const ROUTES: readonly IdentityRoute[] = [issueRoute, introspectRoute, tokenRoute, revokeRoute, jwksRoute, bearerVerifyRoute, clientStatusRoute];
+/** The POST endpoints, which the sidecar may also reach in process (see operation.ts). */
+export function identityOperations(services: IdentityServices): Operation[] {
+  return [issueOperation, introspectOperation, tokenOperation, revokeOperation, bearerVerifyOperation].map((make) => make(services));
+}
+
+const ROUTES: readonly IdentityRoute[] = [jwksRoute, clientStatusRoute];
 
 /**
  * Register the identity API. Errors inside it answer in the OAuth shape; unknown routes are
@@ -40,6 +46,7 @@ export const identityPlugin: FastifyPluginAsync<IdentityPluginOptions> = async (
   app.addHook('onRequest', async (_request, reply) => {
     void reply.header('cache-control', 'no-store').header('pragma', 'no-cache');
   });
+  for (const operation of identityOperations(services)) registerOperation(app, operation);
   for (const route of ROUTES) route(app, services);
   const adminToken = services.config.adminToken;
   if (adminToken !== undefined) await app.register(adminRoutes, { service: services.admin, adminToken });

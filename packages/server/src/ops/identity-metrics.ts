@@ -2,7 +2,6 @@
  * The identity API's own metrics, on top of the HTTP ones: tokens issued, refresh
  * rotations, refresh-token reuse detected, and revocations by outcome.
  */
-import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Counter } from 'prom-client';
 import type { IdentityEvents } from '../identity/context.js';
 import type { RevocationOutcome } from '../identity/services/revocation.js';
@@ -52,9 +51,9 @@ export class IdentityMetrics extends ServiceMetrics {
     };
   }
 
-  override onResponse(request: FastifyRequest, reply: FastifyReply, route: string): void {
-    super.onResponse(request, reply, route);
-    if (reply.statusCode !== 200) return;
+  override record(route: string, method: string, status: number, seconds: number): void {
+    super.record(route, method, status, seconds);
+    if (status !== 200) return;
     if (route === ISSUE_ROUTE) {
       this.tokensIssued.inc({ grant: 'issue' });
     } else if (route === REFRESH_ROUTE) {

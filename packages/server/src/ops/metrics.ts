@@ -68,9 +68,14 @@ export class ServiceMetrics {
 
   /** Called once per answer, after it was sent. Subclasses count what their service does. */
   onResponse(request: FastifyRequest, reply: FastifyReply, route: string): void {
-    const labels = { route, method: request.method, status_code: String(reply.statusCode) };
+    this.record(route, request.method, reply.statusCode, reply.elapsedTime / 1000);
+  }
+
+  /** Count one answer, from Fastify's hook or from a request served without HTTP. */
+  record(route: string, method: string, status: number, seconds: number): void {
+    const labels = { route, method, status_code: String(status) };
     this.requests.inc(labels);
-    this.duration.observe(labels, reply.elapsedTime / 1000);
+    this.duration.observe(labels, seconds);
   }
 
   /** Called for every error thrown while serving a request, before it is answered. */

@@ -24,7 +24,7 @@ export const MAX_HEADER_BYTES = 16 * 1024;
 /** Options of {@link createSidecarApp}. */
 export interface SidecarAppOptions {
   config: Config;
-  /** Where decrypted requests go: `injectUpstream(identityApp)` or `httpUpstream({ url, ... })`. */
+  /** Where decrypted requests go: `inProcessUpstream(identityApp)` or `httpUpstream({ url, ... })`. */
   upstream: Upstream;
   /** Which client ids may open sessions. */
   clients: ClientDirectory;
@@ -49,7 +49,7 @@ export interface SidecarAppOptions {
  * ```ts
  * const identityApp = await createIdentityApp({ config, internalSecret });
  * const sidecar = await createSidecarApp({
- *   config, internalSecret, upstream: injectUpstream(identityApp), clients,
+ *   config, internalSecret, upstream: inProcessUpstream(identityApp), clients,
  * });
  * await sidecar.listen({ host: config.sidecar.host, port: config.sidecar.port });
  * ```

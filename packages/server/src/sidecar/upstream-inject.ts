@@ -2,12 +2,14 @@ import type { FastifyInstance } from 'fastify';
 import { type Upstream, UpstreamUnavailableError } from './upstream.js';
 
 /**
- * Forward to an identity app in the same process with `app.inject`: no socket, no port,
+ * Forward to a Fastify app in the same process with `app.inject`: no socket, no port,
  * the same routes and hooks as over HTTP. The app belongs to the caller, who closes it.
+ * For the identity app itself `inProcessUpstream` is much cheaper; this one serves its GET
+ * routes and any other app (a stand-in identity API in tests, say).
  *
  * @example
  * ```ts
- * const upstream = injectUpstream(await createIdentityApp({ config, internalSecret }));
+ * const upstream = injectUpstream(app);
  * ```
  */
 export function injectUpstream(app: FastifyInstance): Upstream {

@@ -6,7 +6,7 @@ import { ProtocolError } from '@idsvc/protocol';
 import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config.js';
 import { BoundedCache } from '../../src/lib/bounded-cache.js';
-import { safeEqual } from '../../src/lib/constant-time.js';
+import { safeEqual, safeEqualTo } from '../../src/lib/constant-time.js';
 import { resolveMasterKey } from '../../src/lib/master-key.js';
 import { InvalidClientError, toOAuthError } from '../../src/lib/oauth-error.js';
 import { SecretBox, SecretBoxError } from '../../src/lib/secret-box.js';
@@ -71,6 +71,15 @@ describe('safeEqual', () => {
     expect(safeEqual('abc', 'abcd')).toBe(false);
     expect(safeEqual('', '')).toBe(true);
     expect(safeEqual(Buffer.from('k'.repeat(100) + 'a'), 'k'.repeat(100) + 'b')).toBe(false);
+  });
+
+  it('compares against one fixed secret the same way', () => {
+    const matches = safeEqualTo('k'.repeat(100) + 'a');
+    expect(matches('k'.repeat(100) + 'a')).toBe(true);
+    expect(matches(Buffer.from('k'.repeat(100) + 'a'))).toBe(true);
+    expect(matches('k'.repeat(100) + 'b')).toBe(false);
+    expect(matches('k'.repeat(100))).toBe(false);
+    expect(matches('')).toBe(false);
   });
 });
 

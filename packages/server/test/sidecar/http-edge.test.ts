@@ -64,6 +64,14 @@ describe('CORS', () => {
     const response = await client.initSession({ headers: { origin: ORIGIN } });
     expect(response.status).toBe(200);
     expect(response.headers['access-control-allow-origin']).toBeUndefined();
+    // Nor to a preflight, which finds no route: a browser keeps the sidecar same-origin.
+    const preflight = await injectTransport(sidecar.app)({
+      method: 'OPTIONS',
+      path: '/api/v1/introspect',
+      headers: { origin: ORIGIN, 'access-control-request-method': 'POST' },
+    });
+    expect(preflight.headers['access-control-allow-origin']).toBeUndefined();
+    expect(preflight.status).toBe(404);
   });
 });
 

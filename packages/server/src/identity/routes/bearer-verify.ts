@@ -7,22 +7,23 @@
 import { Type } from '@sinclair/typebox';
 import { NotFoundError, OAuthError, UnauthorizedError } from '../../lib/oauth-error.js';
 import { bearerToken } from '../bearer.js';
+import type { IdentityServices } from '../context.js';
 import { isInternalCall } from '../internal-headers.js';
-import type { IdentityRoute } from './route.js';
+import { defineOperation, type Operation } from '../operation.js';
 
-export const bearerVerifyRoute: IdentityRoute = (app, services) => {
-  app.post(
-    '/internal/v1/bearer/verify',
-    {
-      schema: { body: Type.Object({}) },
-      onRequest: async (request) => {
-        if (!isInternalCall(request, services.internalSecret)) throw new NotFoundError(undefined, 'bearer verify without the internal secret');
-      },
+export function bearerVerifyOperation(services: IdentityServices): Operation {
+  return defineOperation({
+    path: '/internal/v1/bearer/verify',
+    body: Type.Object({}),
+    authPhase: 'onRequest',
+    authenticate(call) {
+      if (!isInternalCall(call, services.internalSecret)) throw new NotFoundError(undefined, 'bearer verify without the internal secret');
+      return Promise.resolve();
     },
-    async (request) => {
-      const token = bearerToken(request);
-      const clientId = request.headers['x-clientid'];
-      const subject = request.headers['x-subject'];
+    async handle(call) {
+      const token = bearerToken(call);
+      const clientId = call.headers['x-clientid'];
+      const subject = call.headers['x-subject'];
       if (token === undefined || typeof clientId !== 'string' || typeof subject !== 'string') {
         throw new UnauthorizedError('bearer, x-clientid or x-subject missing');
       }
@@ -36,5 +37,5 @@ export const bearerVerifyRoute: IdentityRoute = (app, services) => {
         throw err;
       }
     },
-  );
-};
+  });
+}

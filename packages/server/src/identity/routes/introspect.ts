@@ -4,28 +4,23 @@
  */
 import { Type, type Static } from '@sinclair/typebox';
 import { authenticateBearer, bearerToken } from '../bearer.js';
-import { bearerClaims, setBearer } from '../request-state.js';
-import type { IdentityRoute } from './route.js';
+import type { IdentityServices } from '../context.js';
+import { defineOperation, type Operation } from '../operation.js';
 
 const IntrospectBody = Type.Object({
   token: Type.String({ minLength: 1, maxLength: 8192 }),
   token_type_hint: Type.Optional(Type.String({ maxLength: 64 })),
 });
 
-export const introspectRoute: IdentityRoute = (app, services) => {
-  app.post(
-    '/api/v1/introspect',
-    {
-      schema: { body: IntrospectBody },
-      onRequest: async (request) => {
-        setBearer(request, await authenticateBearer(request, services, false));
-      },
+export function introspectOperation(services: IdentityServices): Operation {
+  return defineOperation({
+    path: '/api/v1/introspect',
+    body: IntrospectBody,
+    authPhase: 'onRequest',
+    authenticate: (call) => authenticateBearer(call, services, false),
+    async handle(call, bearer, body: Static<typeof IntrospectBody>) {
+      const caller = { token: bearerToken(call) ?? '', claims: bearer };
+      return services.introspection.introspect(bearer.client_id, body.token, body.token_type_hint, caller);
     },
-    async (request) => {
-      const body = request.body as Static<typeof IntrospectBody>;
-      const claims = bearerClaims(request);
-      const caller = { token: bearerToken(request) ?? '', claims };
-      return services.introspection.introspect(claims.client_id, body.token, body.token_type_hint, caller);
-    },
-  );
-};
+  });
+}

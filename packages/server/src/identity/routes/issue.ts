@@ -5,10 +5,9 @@
  */
 import { Type, type Static } from '@sinclair/typebox';
 import { InvalidClientError } from '../../lib/oauth-error.js';
-import { rawBody } from '../http.js';
+import type { IdentityServices } from '../context.js';
 import { matchesForwardedClient } from '../internal-headers.js';
-import { authenticatedClient, setClient } from '../request-state.js';
-import type { IdentityRoute } from './route.js';
+import { defineOperation, type Operation } from '../operation.js';
 
 /** Custom claim values: strings, numbers, booleans, arrays or objects. */
 const ClaimValue = Type.Union([Type.String(), Type.Number(), Type.Boolean(), Type.Array(Type.Unknown()), Type.Object({})]);
@@ -27,29 +26,26 @@ function header(value: string | string[] | undefined): string | undefined {
   return typeof value === 'string' ? value : undefined;
 }
 
-export const issueRoute: IdentityRoute = (app, services) => {
-  app.post(
-    '/api/v1/token/issue',
-    {
-      schema: { body: IssueBody },
-      // Authenticate before validating the body: a caller with bad credentials learns nothing about the body rules.
-      preValidation: async (request) => {
-        const client = await services.clientAuth.authenticate({
-          authorization: header(request.headers.authorization),
-          signature: header(request.headers['x-signature']),
-          clientId: header(request.headers['x-clientid']),
-          idempotencyKey: header(request.headers['x-idempotency-key']),
-          body: rawBody(request),
-        });
-        if (!matchesForwardedClient(request, services.internalSecret, client.id)) {
-          throw new InvalidClientError(`client ${client.id} through a session of another client`);
-        }
-        setClient(request, client);
-      },
+export function issueOperation(services: IdentityServices): Operation {
+  return defineOperation({
+    path: '/api/v1/token/issue',
+    body: IssueBody,
+    // Basic or HMAC: the signature covers the body, so after parsing, before validation.
+    authPhase: 'preValidation',
+    async authenticate(call) {
+      const client = await services.clientAuth.authenticate({
+        authorization: header(call.headers.authorization),
+        signature: header(call.headers['x-signature']),
+        clientId: header(call.headers['x-clientid']),
+        idempotencyKey: header(call.headers['x-idempotency-key']),
+        body: call.rawBody,
+      });
+      if (!matchesForwardedClient(call, services.internalSecret, client.id)) {
+        throw new InvalidClientError(`client ${client.id} through a session of another client`);
+      }
+      return client;
     },
-    async (request) => {
-      const body = request.body as Static<typeof IssueBody>;
-      const client = authenticatedClient(request);
+    async handle(call, client, body: Static<typeof IssueBody>) {
       const { response, familyId, revokedFamilies } = await services.issuer.issue(client, {
         audience: body.audience,
         scope: body.scope,
@@ -58,8 +54,8 @@ export const issueRoute: IdentityRoute = (app, services) => {
         singleSession: body.single_session,
         customClaims: body.custom_claims,
       });
-      request.log.info({ client_id: client.id, family_id: familyId, revoked_families: revokedFamilies }, 'tokens issued');
+      call.log.info({ client_id: client.id, family_id: familyId, revoked_families: revokedFamilies }, 'tokens issued');
       return response;
     },
-  );
-};
+  });
+}

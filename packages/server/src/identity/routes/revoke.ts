@@ -4,30 +4,25 @@
  */
 import { Type, type Static } from '@sinclair/typebox';
 import { authenticateBearer } from '../bearer.js';
-import { bearerClaims, setBearer } from '../request-state.js';
-import type { IdentityRoute } from './route.js';
+import type { IdentityServices } from '../context.js';
+import { defineOperation, type Operation } from '../operation.js';
 
 const RevokeBody = Type.Object({
   token: Type.String({ minLength: 1, maxLength: 8192 }),
   token_type_hint: Type.Optional(Type.String({ maxLength: 64 })),
 });
 
-export const revokeRoute: IdentityRoute = (app, services) => {
-  app.post(
-    '/api/v1/revoke',
-    {
-      schema: { body: RevokeBody },
-      onRequest: async (request) => {
-        setBearer(request, await authenticateBearer(request, services, true));
-      },
-    },
-    async (request) => {
-      const body = request.body as Static<typeof RevokeBody>;
-      const clientId = bearerClaims(request).client_id;
-      const outcome = await services.revocation.revoke(clientId, body.token, body.token_type_hint);
+export function revokeOperation(services: IdentityServices): Operation {
+  return defineOperation({
+    path: '/api/v1/revoke',
+    body: RevokeBody,
+    authPhase: 'onRequest',
+    authenticate: (call) => authenticateBearer(call, services, true),
+    async handle(call, bearer, body: Static<typeof RevokeBody>) {
+      const outcome = await services.revocation.revoke(bearer.client_id, body.token, body.token_type_hint);
       services.events.revocation?.(outcome);
-      request.log.info({ client_id: clientId, outcome }, 'revocation request');
+      call.log.info({ client_id: bearer.client_id, outcome }, 'revocation request');
       return {};
     },
-  );
-};
+  });
+}

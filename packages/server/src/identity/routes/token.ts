@@ -6,31 +6,26 @@
 import { Type, type Static } from '@sinclair/typebox';
 import { InvalidRequestError, UnsupportedGrantTypeError } from '../../lib/oauth-error.js';
 import { authenticateBearer } from '../bearer.js';
-import { bearerClaims, setBearer } from '../request-state.js';
-import type { IdentityRoute } from './route.js';
+import type { IdentityServices } from '../context.js';
+import { defineOperation, type Operation } from '../operation.js';
 
 const TokenBody = Type.Object({
   grant_type: Type.String({ minLength: 1, maxLength: 128 }),
   refresh_token: Type.Optional(Type.String({ minLength: 1, maxLength: 512 })),
 });
 
-export const tokenRoute: IdentityRoute = (app, services) => {
-  app.post(
-    '/api/v1/token',
-    {
-      schema: { body: TokenBody },
-      onRequest: async (request) => {
-        setBearer(request, await authenticateBearer(request, services, true));
-      },
-    },
-    async (request) => {
-      const body = request.body as Static<typeof TokenBody>;
+export function tokenOperation(services: IdentityServices): Operation {
+  return defineOperation({
+    path: '/api/v1/token',
+    body: TokenBody,
+    authPhase: 'onRequest',
+    authenticate: (call) => authenticateBearer(call, services, true),
+    async handle(call, bearer, body: Static<typeof TokenBody>) {
       if (body.grant_type !== 'refresh_token') throw new UnsupportedGrantTypeError(`grant_type ${body.grant_type}`);
       if (body.refresh_token === undefined) throw new InvalidRequestError('Invalid body: refresh_token is required.');
-      const clientId = bearerClaims(request).client_id;
-      const response = await services.rotation.rotate(clientId, body.refresh_token);
-      request.log.info({ client_id: clientId }, 'refresh token rotated');
+      const response = await services.rotation.rotate(bearer.client_id, body.refresh_token);
+      call.log.info({ client_id: bearer.client_id }, 'refresh token rotated');
       return response;
     },
-  );
-};
+  });
+}

@@ -147,7 +147,7 @@ export class TokenIssuer {
     const iat = Math.floor(now / 1000);
     const exp = iat + this.opts.accessTokenTtlSec;
     const jti = newJti(grant.familyId);
-    const token = await signEs256Jwt(
+    const token = signEs256Jwt(
       { alg: 'ES256', typ: 'at+jwt', kid },
       { ...grant.claims, client_id: grant.clientId, scope: grant.scope, iss: this.opts.issuer, sub: grant.subject, aud: grant.audience, iat, exp, jti },
       privateKey,
@@ -181,18 +181,17 @@ export class TokenIssuer {
 }
 
 /**
- * A compact JWS (RFC 7515) signed with ES256 by node:crypto's `sign`, on libuv's thread
- * pool (the callback form), so the event loop goes on serving other requests meanwhile.
- * jose's SignJWT signs through WebCrypto, which on Node 20 costs about four times as much
- * and was the largest single cost of a token issue (`npm run bench -- --cpu-prof`); the
- * tokens are checked by jose's `jwtVerify` like any other.
+ * A compact JWS (RFC 7515) signed with ES256 by node:crypto, synchronously. jose's SignJWT
+ * signs through WebCrypto, which on Node 20 costs about four times a direct `crypto.sign`
+ * and was the largest single cost of a token issue (`npm run bench -- --cpu-prof`). The
+ * callback form of `sign` (libuv's thread pool) was tried too: it cost 2.3 times the CPU of
+ * the synchronous call per token for the thread hand-off, a poor trade on a small machine.
+ * The tokens are checked by jose's `jwtVerify` like any other.
  */
-async function signEs256Jwt(header: Record<string, unknown>, payload: Record<string, unknown>, key: KeyObject): Promise<string> {
+function signEs256Jwt(header: Record<string, unknown>, payload: Record<string, unknown>, key: KeyObject): string {
   const input = `${Buffer.from(JSON.stringify(header)).toString('base64url')}.${Buffer.from(JSON.stringify(payload)).toString('base64url')}`;
   // ieee-p1363: the 64-byte r || s that JWS wants, not DER.
-  const signature = await new Promise<Buffer>((done, fail) => {
-    sign('sha256', Buffer.from(input), { key, dsaEncoding: 'ieee-p1363' }, (err, result) => (err === null ? done(result) : fail(err)));
-  });
+  const signature = sign('sha256', Buffer.from(input), { key, dsaEncoding: 'ieee-p1363' });
   return `${input}.${signature.toString('base64url')}`;
 }
 
