@@ -29,6 +29,10 @@ export interface CachedClientDirectoryOptions {
  * still open a session for up to `ttlMs`, but every request it then sends is refused by the
  * identity API, which checks the client itself.
  *
+ * Concurrent calls for an id that is not cached share one lookup. Otherwise every request
+ * in flight when the cache is cold, or when an entry expires, would ask on its own: under
+ * load that is one identity API call (or database read) per connection, every `ttlMs`.
+ *
  * @example
  * ```ts
  * const clients = cachedClientDirectory(async (id) => (await findClient(db, id))?.status === 'active');
@@ -42,19 +46,30 @@ export function cachedClientDirectory(
   const maxEntries = options.maxEntries ?? 10_000;
   const clock = options.clock ?? systemClock;
   const known = new Map<string, number>();
+  const asking = new Map<string, Promise<boolean>>();
+  // The lookup starts in a later microtask, so the entry is in `asking` before it can settle.
+  const ask = (clientId: string): Promise<boolean> => {
+    const answer = Promise.resolve(clientId)
+      .then(lookup)
+      .then((active) => {
+        if (active) {
+          if (known.size >= maxEntries) known.clear();
+          known.set(clientId, clock.now() + ttlMs);
+        }
+        return active;
+      })
+      .finally(() => asking.delete(clientId));
+    asking.set(clientId, answer);
+    return answer;
+  };
   return {
-    async isActive(clientId) {
+    isActive(clientId) {
       const until = known.get(clientId);
       if (until !== undefined) {
-        if (until > clock.now()) return true;
+        if (until > clock.now()) return Promise.resolve(true);
         known.delete(clientId);
       }
-      const active = await lookup(clientId);
-      if (active) {
-        if (known.size >= maxEntries) known.clear();
-        known.set(clientId, clock.now() + ttlMs);
-      }
-      return active;
+      return asking.get(clientId) ?? ask(clientId);
     },
   };
 }

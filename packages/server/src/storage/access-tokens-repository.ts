@@ -2,7 +2,7 @@
  * Access-token revocation state. Access tokens themselves are not stored: a token's `jti`
  * begins with its family id, and only tokens revoked one by one get a row here.
  */
-import { compiledQuery } from './compiled-query.js';
+import { compiledCommand, compiledQuery } from './compiled-query.js';
 import type { ClientStatus, Database, FamilyStatus } from './schema.js';
 
 /** What decides whether a validly signed access token is still good. */
@@ -33,12 +33,15 @@ export async function accessTokenState(db: Database, familyId: string, jti: stri
   return { revoked: row.revoked_jti !== null, familyStatus: row.family_status, clientStatus: row.client_status };
 }
 
+// Run for every access token revoked on its own: compiled once (see compiled-query.ts).
+const insertRevoked = compiledCommand((db, jti: string, familyId: string, expiresAt: number, now: number) =>
+  db
+    .insertInto('revoked_access_tokens')
+    .values({ jti, family_id: familyId, expires_at: expiresAt, revoked_at: now })
+    .onConflict((oc) => oc.column('jti').doNothing()),
+);
+
 /** Revoke one access token. @returns `true` when it was not revoked before. */
 export async function revokeAccessToken(db: Database, token: { jti: string; familyId: string; expiresAt: number }, now: number): Promise<boolean> {
-  const result = await db
-    .insertInto('revoked_access_tokens')
-    .values({ jti: token.jti, family_id: token.familyId, expires_at: token.expiresAt, revoked_at: now })
-    .onConflict((oc) => oc.column('jti').doNothing())
-    .executeTakeFirst();
-  return Number(result.numInsertedOrUpdatedRows ?? 0n) > 0;
+  return (await insertRevoked(db, token.jti, token.familyId, token.expiresAt, now)) > 0;
 }

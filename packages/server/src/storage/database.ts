@@ -11,6 +11,7 @@ import BetterSqlite3 from 'better-sqlite3';
 import {
   CompiledQuery,
   Kysely,
+  PostgresAdapter,
   PostgresDialect,
   SqliteDialect,
   SqliteDriver,
@@ -239,4 +240,17 @@ export function openDatabase(config: Config): Database {
 export function isUniqueViolation(err: unknown): boolean {
   const code = (err as { code?: unknown } | null)?.code;
   return code === '23505' || code === 'SQLITE_CONSTRAINT_PRIMARYKEY' || code === 'SQLITE_CONSTRAINT_UNIQUE';
+}
+
+/**
+ * `true` when `db` (or the transaction) is on PostgreSQL. Some writes take one statement
+ * there (data-modifying `WITH`, which SQLite lacks) where SQLite needs a transaction.
+ */
+export function isPostgres(db: Database): boolean {
+  return db.getExecutor().adapter instanceof PostgresAdapter;
+}
+
+/** Run `write` in a transaction: the caller's when `db` is one, else a new one. */
+export function inTransaction<T>(db: Database, write: (trx: Database) => Promise<T>): Promise<T> {
+  return db.isTransaction ? write(db) : db.transaction().execute(write);
 }

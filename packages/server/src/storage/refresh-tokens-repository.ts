@@ -1,6 +1,8 @@
 /** The `refresh_tokens` table: SHA-256 hashes of opaque refresh tokens, never the tokens. */
-import { compiledQuery } from './compiled-query.js';
-import type { Database, RefreshTokenStatus } from './schema.js';
+import type { QueryCreator } from 'kysely';
+import { compiledCommand, compiledQuery } from './compiled-query.js';
+import { inTransaction, isPostgres } from './database.js';
+import type { Database, RefreshTokenStatus, Tables } from './schema.js';
 import { toFamilyRecord, type FamilyRecord } from './token-families-repository.js';
 
 /** A refresh token with the family it belongs to. */
@@ -12,21 +14,23 @@ export interface RefreshTokenRecord {
   family: FamilyRecord;
 }
 
-export async function insertRefreshToken(
-  db: Database,
-  token: { tokenHash: string; familyId: string; createdAt: number; expiresAt: number },
-): Promise<void> {
-  await db
+/** A refresh token to store. */
+export interface NewRefreshToken {
+  tokenHash: string;
+  familyId: string;
+  createdAt: number;
+  expiresAt: number;
+}
+
+// The writes below run on every issue and refresh: compiled once (see compiled-query.ts).
+const insertRefreshTokenRow = compiledCommand((db, tokenHash: string, familyId: string, createdAt: number, expiresAt: number) =>
+  db
     .insertInto('refresh_tokens')
-    .values({
-      token_hash: token.tokenHash,
-      family_id: token.familyId,
-      status: 'active',
-      created_at: token.createdAt,
-      expires_at: token.expiresAt,
-      spent_at: null,
-    })
-    .execute();
+    .values({ token_hash: tokenHash, family_id: familyId, status: 'active', created_at: createdAt, expires_at: expiresAt, spent_at: null }),
+);
+
+export async function insertRefreshToken(db: Database, token: NewRefreshToken): Promise<void> {
+  await insertRefreshTokenRow(db, token.tokenHash, token.familyId, token.createdAt, token.expiresAt);
 }
 
 /** The token with this hash and its family, or `undefined`. */
@@ -67,18 +71,64 @@ export async function findRefreshToken(db: Database, tokenHash: string): Promise
 }
 
 /**
- * Spend an active, unexpired refresh token: one conditional UPDATE, so of two concurrent
- * callers exactly one sees `true` (PostgreSQL makes the second wait for the first's commit
- * and re-check the condition; SQLite serialises writers).
+ * The UPDATE that spends a token, if it is still active and unexpired. Conditional, so of
+ * two concurrent callers exactly one changes the row: PostgreSQL makes the second wait for
+ * the first's commit and re-check the condition; SQLite serialises writers.
  */
-export async function spendRefreshToken(db: Database, tokenHash: string, now: number): Promise<boolean> {
-  const row = await db
+const spendRow = (db: QueryCreator<Tables>, tokenHash: string, now: number) =>
+  db
     .updateTable('refresh_tokens')
     .set({ status: 'spent', spent_at: now })
     .where('token_hash', '=', tokenHash)
     .where('status', '=', 'active')
-    .where('expires_at', '>', now)
-    .returning('token_hash')
-    .executeTakeFirst();
-  return row !== undefined;
+    .where('expires_at', '>', now);
+
+const spendRowCompiled = compiledCommand(spendRow);
+
+/**
+ * The spend and the insert of the next token as one statement (PostgreSQL): the insert
+ * takes its row from the spend's RETURNING, so it happens exactly when the spend did. The
+ * casts give the parameters of the SELECT list their column types (PostgreSQL would take
+ * them for text).
+ */
+const spendAndInsert = compiledCommand((db, spentHash: string, now: number, nextHash: string, familyId: string, expiresAt: number) =>
+  db
+    .with('spent', (q) => spendRow(q, spentHash, now).returning('token_hash'))
+    .insertInto('refresh_tokens')
+    .columns(['token_hash', 'family_id', 'status', 'created_at', 'expires_at', 'spent_at'])
+    .expression((eb) =>
+      eb
+        .selectFrom('spent')
+        .select([
+          eb.cast<string>(eb.val(nextHash), 'text').as('token_hash'),
+          eb.cast<string>(eb.val(familyId), 'text').as('family_id'),
+          eb.cast<RefreshTokenStatus>(eb.val('active'), 'text').as('status'),
+          eb.cast<number>(eb.val(now), 'bigint').as('created_at'),
+          eb.cast<number>(eb.val(expiresAt), 'bigint').as('expires_at'),
+          eb.cast<number | null>(eb.val(null), 'bigint').as('spent_at'),
+        ]),
+    ),
+);
+
+/**
+ * Exchange the token `spentHash` for `next` (of the same family), all or nothing: spend it
+ * if it is still active and unexpired (see {@link spendRow}: of two concurrent exchanges
+ * exactly one succeeds) and store `next` only then.
+ *
+ * Always in a transaction (BEGIN IMMEDIATE on SQLite), even on PostgreSQL where it is one
+ * statement: the exchange must take effect only if this process lives to commit it. A lone
+ * statement sent just before the process dies still commits once its locks are granted,
+ * spending a token whose successor nobody received. So PostgreSQL takes three round trips
+ * (the spend and the insert in two statements took four).
+ *
+ * @returns `true` when this call spent the token and stored `next`; `false` when the token
+ *   was no longer active (spent, revoked) or had expired, and nothing changed.
+ */
+export async function exchangeRefreshToken(db: Database, spentHash: string, next: NewRefreshToken, now: number): Promise<boolean> {
+  return inTransaction(db, async (trx) => {
+    if (isPostgres(trx)) return (await spendAndInsert(trx, spentHash, now, next.tokenHash, next.familyId, next.expiresAt)) > 0;
+    if ((await spendRowCompiled(trx, spentHash, now)) === 0) return false;
+    await insertRefreshToken(trx, next);
+    return true;
+  });
 }

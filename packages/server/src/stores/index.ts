@@ -54,12 +54,37 @@ export function createStores(config: Config, options: CreateStoresOptions = {}):
   if (masterKey === undefined) {
     throw new ConfigError(['MASTER_KEY: required when REDIS_URL is set (session keys are encrypted at rest in Redis)']);
   }
+  const redis = connectRedis(url, options.logger);
+  // QUIT needs a live connection; without one there is nothing to say goodbye to.
+  const closeConnection = (): Promise<void> => redis.quit().then(
+    () => undefined,
+    () => redis.disconnect(),
+  );
+  return redisStores(redis, config.redis.keyPrefix, masterKey, options.clock, closeConnection);
+}
+
+/**
+ * The connection the Redis stores share, as the sidecar opens it.
+ *
+ * Auto-pipelining: commands issued within one turn of the event loop leave in one socket
+ * write, and their answers come back together. Without it every session init pays a write
+ * system call for its nonce `SET NX` and another for its session `SET` (the largest cost of
+ * the Redis stores in a CPU profile); with it, the requests in flight share them: about
+ * 0.04 writes per request at 50 connections instead of 2. Measured on session init through
+ * the scaled stack, with and without it taking turns against the bare ECDH + HKDF route
+ * (five runs): 0.66-0.74x of that route's throughput became 0.72-0.88x. Each command is
+ * still answered, and fails, on its own. One batch is in flight at a time and the next
+ * waits behind it, so a Redis that stops answering without closing the connection fails a
+ * request after at most two `commandTimeout`s (4 s) rather than one.
+ */
+export function connectRedis(url: string, logger?: FastifyBaseLogger): Redis {
   const redis = new Redis(url, {
     // Fail a request quickly (503) rather than queueing it while Redis is away; a Redis
     // that accepts connections but does not answer fails commands after commandTimeout.
     maxRetriesPerRequest: 1,
     connectTimeout: 2000,
     commandTimeout: 2000,
+    enableAutoPipelining: true,
   });
   // Commands sent before the first connection wait for it (start-up); from then on, while
   // Redis is away, they fail at once instead of queueing (fail closed: 503), and the client
@@ -67,13 +92,8 @@ export function createStores(config: Config, options: CreateStoresOptions = {}):
   redis.once('ready', () => {
     redis.options.enableOfflineQueue = false;
   });
-  redis.on('error', (err: Error) => options.logger?.warn({ err: { message: err.message } }, 'redis connection error'));
-  // QUIT needs a live connection; without one there is nothing to say goodbye to.
-  const closeConnection = (): Promise<void> => redis.quit().then(
-    () => undefined,
-    () => redis.disconnect(),
-  );
-  return redisStores(redis, config.redis.keyPrefix, masterKey, options.clock, closeConnection);
+  redis.on('error', (err: Error) => logger?.warn({ err: { message: err.message } }, 'redis connection error'));
+  return redis;
 }
 
 /** In-memory stores bounded by MEMORY_SESSION_MAX and MEMORY_NONCE_MAX. */

@@ -1,9 +1,9 @@
-import { sql } from 'kysely';
+import { CamelCasePlugin, sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { compiledQuery } from '../../src/storage/compiled-query.js';
+import { compiledCommand, compiledQuery } from '../../src/storage/compiled-query.js';
 import { openSqlite } from '../../src/storage/database.js';
 import { migrate } from '../../src/storage/migrate.js';
-import type { Database } from '../../src/storage/schema.js';
+import type { ClientStatus, Database } from '../../src/storage/schema.js';
 
 describe('queries compiled once', () => {
   let db: Database;
@@ -47,5 +47,60 @@ describe('queries compiled once', () => {
   it('refuses an argument that does not reach the query as a value', async () => {
     const shaped = compiledQuery((d, _unused: string) => d.selectFrom('clients').select('id'));
     await expect(shaped(db, 'x')).rejects.toBeInstanceOf(TypeError);
+  });
+
+  it('compiles once for a database and all its transactions, and once more for another database', async () => {
+    let builds = 0;
+    const byId = compiledQuery((d, id: string) => {
+      builds++;
+      return d.selectFrom('clients').select('id').where('id', '=', id);
+    });
+    expect(await byId(db, 'a')).toEqual([{ id: 'a' }]);
+    for (const id of ['b', 'c']) {
+      // Each transaction is a new Kysely object: it must still find the query compiled.
+      expect(await db.transaction().execute((trx) => byId(trx, id))).toEqual([{ id }]);
+    }
+    expect(builds).toBe(1);
+    const other = openSqlite(':memory:');
+    try {
+      await migrate(other);
+      expect(await byId(other, 'a')).toEqual([]);
+      expect(builds).toBe(2);
+    } finally {
+      await other.destroy();
+    }
+  });
+
+  it('refuses a database with plugins, whose queries a shared compilation would not rewrite', async () => {
+    const byId = compiledQuery((d, id: string) => d.selectFrom('clients').select('id').where('id', '=', id));
+    await expect(byId(db.withPlugin(new CamelCasePlugin()), 'a')).rejects.toBeInstanceOf(TypeError);
+    // Also once compiled for the same database without the plugin (the cache is per adapter, which both share).
+    expect(await byId(db, 'a')).toEqual([{ id: 'a' }]);
+    await expect(byId(db.withPlugin(new CamelCasePlugin()), 'a')).rejects.toBeInstanceOf(TypeError);
+  });
+
+  it('counts the rows a command changed, with the values of each call', async () => {
+    const rename = compiledCommand((d, name: string, status: ClientStatus) => d.updateTable('clients').set({ name }).where('status', '=', status));
+    expect(await rename(db, 'renamed', 'active')).toBe(2);
+    expect(await rename(db, 'renamed', 'nobody-has-this' as ClientStatus)).toBe(0);
+    const names = await db.selectFrom('clients').select(['id', 'name']).orderBy('id').execute();
+    expect(names).toEqual([
+      { id: 'a', name: 'renamed' },
+      { id: 'b', name: 'b' },
+      { id: 'c', name: 'renamed' },
+    ]);
+  });
+
+  it('counts no row for an insert that met a conflict and did nothing', async () => {
+    const insert = compiledCommand((d, jti: string) =>
+      d
+        .insertInto('revoked_access_tokens')
+        .values({ jti, family_id: 'f', expires_at: 1, revoked_at: 1 })
+        .onConflict((oc) => oc.column('jti').doNothing()),
+    );
+    await db.insertInto('token_families').values({ id: 'f', client_id: 'a', subject: 's', scope: '', audience: 'x', claims: '{}', status: 'active', created_at: 1, revoked_at: null, revoked_reason: null }).execute();
+    expect(await insert(db, 'j1')).toBe(1);
+    expect(await insert(db, 'j1')).toBe(0);
+    expect(await insert(db, 'j2')).toBe(1);
   });
 });

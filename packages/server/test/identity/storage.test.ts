@@ -6,8 +6,8 @@ import { migrate } from '../../src/storage/migrate.js';
 import { pruneExpired } from '../../src/storage/maintenance.js';
 import { accessTokenState, revokeAccessToken } from '../../src/storage/access-tokens-repository.js';
 import { insertClient } from '../../src/storage/clients-repository.js';
-import { insertRefreshToken, findRefreshToken } from '../../src/storage/refresh-tokens-repository.js';
-import { insertFamily, revokeFamily, findFamily } from '../../src/storage/token-families-repository.js';
+import { exchangeRefreshToken, insertRefreshToken, findRefreshToken } from '../../src/storage/refresh-tokens-repository.js';
+import { insertFamily, revokeFamily, revokeOtherFamilies, findFamily } from '../../src/storage/token-families-repository.js';
 import { isUniqueViolation } from '../../src/storage/database.js';
 import { databaseTargets, withDatabase } from '../helpers/db.js';
 import { T0 } from '../helpers/identity.js';
@@ -15,10 +15,16 @@ import { T0 } from '../helpers/identity.js';
 describe.each(await databaseTargets())('storage on $kind', (target) => {
   const tdb = withDatabase(target, { migrate: false });
 
-  const seedFamily = async (id = `f-${randomBytes(4).toString('hex')}`, createdAt = T0) => {
-    await insertFamily(tdb.db, { id, clientId: 'store-client', subject: 's', scope: 'a', audience: 'x', claims: { k: 1 }, createdAt });
+  const seedFamily = async (id = `f-${randomBytes(4).toString('hex')}`, createdAt = T0, subject = 's') => {
+    await insertFamily(tdb.db, { id, clientId: 'store-client', subject, scope: 'a', audience: 'x', claims: { k: 1 }, createdAt });
     return id;
   };
+  const seedToken = async (familyId: string, expiresAt = T0 + 1000) => {
+    const tokenHash = `h-${randomBytes(8).toString('hex')}`;
+    await insertRefreshToken(tdb.db, { tokenHash, familyId, createdAt: T0, expiresAt });
+    return tokenHash;
+  };
+  const tokenStatus = async (tokenHash: string) => (await findRefreshToken(tdb.db, tokenHash))?.status;
 
   it('migrates a fresh database, then finds nothing left to do', async () => {
     expect(await migrate(tdb.db)).toEqual(['001-initial']);
@@ -67,6 +73,84 @@ describe.each(await databaseTargets())('storage on $kind', (target) => {
     await tdb.db.transaction().execute((trx) => revokeFamily(trx, id, 'revoked_by_client', T0));
     expect(await findFamily(tdb.db, id)).toMatchObject({ status: 'revoked', revokedReason: 'revoked_by_client', revokedAt: T0 });
     expect((await findRefreshToken(tdb.db, `h-${id}`))!.status).toBe('revoked');
+  });
+
+  it('revokes a family and its active refresh tokens by itself, outside any transaction, once', async () => {
+    const id = await seedFamily();
+    const [active, spent] = [await seedToken(id), await seedToken(id)];
+    expect(await exchangeRefreshToken(tdb.db, spent, { tokenHash: `n-${spent}`, familyId: id, createdAt: T0, expiresAt: T0 + 1000 }, T0)).toBe(true);
+    const bystander = await seedToken(await seedFamily());
+
+    expect(await revokeFamily(tdb.db, id, 'revoked_by_client', T0 + 5)).toBe(true);
+    expect(await findFamily(tdb.db, id)).toMatchObject({ status: 'revoked', revokedReason: 'revoked_by_client', revokedAt: T0 + 5 });
+    expect(await tokenStatus(active)).toBe('revoked');
+    expect(await tokenStatus(`n-${spent}`)).toBe('revoked');
+    // A spent token stays spent: presenting it again must still read as reuse.
+    expect(await tokenStatus(spent)).toBe('spent');
+    expect(await tokenStatus(bystander)).toBe('active');
+    // Already revoked: nothing changes, the first reason stays.
+    expect(await revokeFamily(tdb.db, id, 'refresh_token_reuse', T0 + 9)).toBe(false);
+    expect(await findFamily(tdb.db, id)).toMatchObject({ revokedReason: 'revoked_by_client', revokedAt: T0 + 5 });
+  });
+
+  it('revokes the other active families of one client and subject with their tokens, and nothing else', async () => {
+    const subject = `ss-${randomBytes(4).toString('hex')}`;
+    const [keep, other1, other2, otherSubject] = [
+      await seedFamily(undefined, T0, subject),
+      await seedFamily(undefined, T0, subject),
+      await seedFamily(undefined, T0, subject),
+      await seedFamily(undefined, T0, `${subject}-not`),
+    ];
+    const tokens = { keep: await seedToken(keep), other1: await seedToken(other1), other2: await seedToken(other2), otherSubject: await seedToken(otherSubject) };
+
+    expect(await revokeOtherFamilies(tdb.db, 'store-client', subject, keep, T0 + 7)).toBe(2);
+    expect(await findFamily(tdb.db, other1)).toMatchObject({ status: 'revoked', revokedReason: 'single_session', revokedAt: T0 + 7 });
+    expect((await findFamily(tdb.db, other2))!.status).toBe('revoked');
+    expect((await findFamily(tdb.db, keep))!.status).toBe('active');
+    expect((await findFamily(tdb.db, otherSubject))!.status).toBe('active');
+    expect(await tokenStatus(tokens.other1)).toBe('revoked');
+    expect(await tokenStatus(tokens.other2)).toBe('revoked');
+    expect(await tokenStatus(tokens.keep)).toBe('active');
+    expect(await tokenStatus(tokens.otherSubject)).toBe('active');
+    expect(await revokeOtherFamilies(tdb.db, 'store-client', subject, keep, T0 + 8)).toBe(0);
+  });
+
+  it('exchanges a refresh token once: spends it and stores the next, and refuses a spent, expired or revoked one without a change', async () => {
+    const id = await seedFamily();
+    const presented = await seedToken(id);
+    const next = (tokenHash: string) => ({ tokenHash, familyId: id, createdAt: T0 + 1, expiresAt: T0 + 2000 });
+
+    expect(await exchangeRefreshToken(tdb.db, presented, next(`${presented}-2`), T0 + 1)).toBe(true);
+    const spent = await findRefreshToken(tdb.db, presented);
+    expect(spent).toMatchObject({ status: 'spent' });
+    const row = await tdb.db.selectFrom('refresh_tokens').select(['spent_at']).where('token_hash', '=', presented).executeTakeFirstOrThrow();
+    expect(Number(row.spent_at)).toBe(T0 + 1);
+    expect(await findRefreshToken(tdb.db, `${presented}-2`)).toMatchObject({ status: 'active', createdAt: T0 + 1, expiresAt: T0 + 2000, family: { id } });
+
+    // Spent: no second winner, and its would-be successor is not stored.
+    expect(await exchangeRefreshToken(tdb.db, presented, next(`${presented}-3`), T0 + 2)).toBe(false);
+    expect(await findRefreshToken(tdb.db, `${presented}-3`)).toBeUndefined();
+
+    const expired = await seedToken(id, T0 + 10);
+    expect(await exchangeRefreshToken(tdb.db, expired, next(`${expired}-2`), T0 + 10)).toBe(false);
+    expect(await tokenStatus(expired)).toBe('active');
+    expect(await findRefreshToken(tdb.db, `${expired}-2`)).toBeUndefined();
+
+    const revokedFamily = await seedFamily();
+    const revoked = await seedToken(revokedFamily);
+    await revokeFamily(tdb.db, revokedFamily, 'revoked_by_client', T0);
+    expect(await exchangeRefreshToken(tdb.db, revoked, { ...next(`${revoked}-2`), familyId: revokedFamily }, T0 + 1)).toBe(false);
+    expect(await findRefreshToken(tdb.db, `${revoked}-2`)).toBeUndefined();
+  });
+
+  it('exchanges all or nothing: when the next token cannot be stored, the presented one stays active', async () => {
+    const id = await seedFamily();
+    const presented = await seedToken(id);
+    const taken = await seedToken(id);
+    const failure = await exchangeRefreshToken(tdb.db, presented, { tokenHash: taken, familyId: id, createdAt: T0, expiresAt: T0 + 1000 }, T0).catch((e: unknown) => e);
+    expect(isUniqueViolation(failure)).toBe(true);
+    expect(await tokenStatus(presented)).toBe('active');
+    expect(await exchangeRefreshToken(tdb.db, presented, { tokenHash: `${presented}-2`, familyId: id, createdAt: T0, expiresAt: T0 + 1000 }, T0)).toBe(true);
   });
 
   it('records an access token revoked on its own, once, and reports it with its family and client status', async () => {

@@ -3,9 +3,9 @@
  * prefix of its own per target (so parallel test files never collide).
  */
 import { randomBytes } from 'node:crypto';
-import { Redis } from 'ioredis';
+import type { Redis } from 'ioredis';
 import { ManualClock } from '../../src/lib/clock.js';
-import { type SidecarStores, memoryStores, redisStores } from '../../src/stores/index.js';
+import { type SidecarStores, connectRedis, memoryStores, redisStores } from '../../src/stores/index.js';
 import { testConfig } from './fixtures.js';
 import { deletePrefix, uniquePrefix } from './redis-env.js';
 
@@ -40,12 +40,12 @@ export const memoryTarget: StoreTarget = {
   },
 };
 
-/** Redis stores at `url` (see `requireRedis`). */
+/** Redis stores at `url` (see `requireRedis`), on a connection opened as the sidecar opens its own. */
 export const redisTarget = (url: string): StoreTarget => ({
   name: 'redis',
   open: async () => {
     const clock = new ManualClock(Date.now());
-    const redis = new Redis(url, { maxRetriesPerRequest: 1 });
+    const redis = connectRedis(url);
     const prefix = uniquePrefix();
     const masterKey = randomBytes(32);
     const stores = redisStores(redis, prefix, masterKey, clock);

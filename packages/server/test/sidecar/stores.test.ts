@@ -4,7 +4,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { Redis } from 'ioredis';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { newSessionId } from '@idsvc/protocol';
 import { ManualClock } from '../../src/lib/clock.js';
 import {
@@ -15,6 +15,7 @@ import {
   type Session,
   StoreFullError,
   StoreUnavailableError,
+  connectRedis,
   createStores,
 } from '../../src/stores/index.js';
 import { ConfigError } from '../../src/config.js';
@@ -182,6 +183,32 @@ describe.skipIf(redisUrl === undefined)('redis session store', () => {
     const keys = await redis.keys(`${prefix}nonce:*`);
     expect(keys).toEqual([`${prefix}nonce:10:dev-client:abcdefghijklmnopq`]);
     expect(await redis.pttl(keys[0]!)).toBeGreaterThan(590_000);
+  });
+});
+
+describe.skipIf(redisUrl === undefined)('the stores\' Redis connection', () => {
+  it('sends the commands of concurrent requests in one write, each answered on its own', async () => {
+    const redis = connectRedis(redisUrl!);
+    const prefix = uniquePrefix();
+    try {
+      await redis.ping();
+      const nonces = new RedisNonceStore({ redis, keyPrefix: prefix });
+      const sessions = new RedisSessionStore({ redis, keyPrefix: prefix, masterKey: randomBytes(32) });
+      await nonces.remember('dev-client', 'used-before-abcdefgh', 600);
+      const write = vi.spyOn(redis.stream, 'write');
+      const clock = new ManualClock(Date.now());
+      const [fresh, replayed] = await Promise.all([
+        Promise.all(Array.from({ length: 20 }, (_, i) => nonces.remember('dev-client', `fresh-nonce-${i}-abcdefgh`, 600))),
+        nonces.remember('dev-client', 'used-before-abcdefgh', 600),
+        ...Array.from({ length: 20 }, () => sessions.put(session(clock))),
+      ]);
+      expect(write).toHaveBeenCalledTimes(1);
+      expect(fresh).toEqual(Array.from({ length: 20 }, () => true));
+      expect(replayed).toBe(false);
+    } finally {
+      await deletePrefix(redis, prefix);
+      await redis.quit();
+    }
   });
 });
 

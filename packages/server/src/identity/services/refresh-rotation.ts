@@ -4,13 +4,14 @@
  * and a new refresh token in the same family. Presenting a spent token again is reuse — a
  * sign the token leaked — and revokes the whole family.
  *
- * Spending is one conditional `UPDATE ... WHERE status = 'active' RETURNING`, inside the
- * transaction that also stores the new tokens, so of two concurrent exchanges of one token
- * exactly one wins; the loser finds the token spent and is treated as reuse.
+ * Spending is one conditional `UPDATE ... WHERE status = 'active'`, in the transaction that
+ * also stores the new refresh token (in one statement with it on PostgreSQL), so of two
+ * concurrent exchanges of one token exactly one wins; the loser finds the token spent and is
+ * treated as reuse.
  */
 import { InvalidGrantError } from '../../lib/oauth-error.js';
 import type { Clock } from '../../lib/clock.js';
-import { findRefreshToken, insertRefreshToken, spendRefreshToken } from '../../storage/refresh-tokens-repository.js';
+import { exchangeRefreshToken, findRefreshToken } from '../../storage/refresh-tokens-repository.js';
 import type { Database } from '../../storage/schema.js';
 import { revokeFamily } from '../../storage/token-families-repository.js';
 import { refreshTokenHash, type TokenIssuer, type TokenResponse } from './token-issuer.js';
@@ -64,29 +65,20 @@ export class RefreshRotation {
     const access = await issuer.mintAccessToken(grant, now);
     const next = issuer.mintRefreshToken(now);
 
-    const outcome = await db.transaction().execute(async (trx) => {
-      if (!(await spendRefreshToken(trx, hash, now))) {
-        // Someone changed it since we read it: spent by a concurrent exchange (reuse), or revoked.
-        const current = await findRefreshToken(trx, hash);
-        if (current?.status === 'spent') {
-          await revokeFamily(trx, family.id, 'refresh_token_reuse', now);
-          return 'reuse' as const;
-        }
-        return 'gone' as const;
-      }
-      await insertRefreshToken(trx, { tokenHash: next.hash, familyId: family.id, createdAt: now, expiresAt: next.expiresAt });
-      return 'rotated' as const;
-    });
-    if (outcome === 'reuse') {
-      this.opts.onReuse?.(family.id, clientId);
+    const exchanged = await exchangeRefreshToken(db, hash, { tokenHash: next.hash, familyId: family.id, createdAt: now, expiresAt: next.expiresAt }, now);
+    if (!exchanged) {
+      // Someone changed it since we read it: spent by a concurrent exchange (reuse), or
+      // revoked or expired. A spent token stays spent, so no transaction is needed to act on it.
+      const current = await findRefreshToken(db, hash);
+      if (current?.status !== 'spent') throw new InvalidGrantError('refresh token revoked or expired meanwhile');
+      await this.revokeForReuse(family.id, clientId, now);
       throw new InvalidGrantError(`concurrent reuse of a refresh token: family ${family.id} revoked`);
     }
-    if (outcome === 'gone') throw new InvalidGrantError('refresh token revoked or expired meanwhile');
     return issuer.response(access, family.scope, next);
   }
 
   private async revokeForReuse(familyId: string, clientId: string, now: number): Promise<void> {
-    await this.opts.db.transaction().execute((trx) => revokeFamily(trx, familyId, 'refresh_token_reuse', now));
+    await revokeFamily(this.opts.db, familyId, 'refresh_token_reuse', now);
     this.opts.onReuse?.(familyId, clientId);
   }
 }

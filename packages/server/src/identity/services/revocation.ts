@@ -57,7 +57,8 @@ export class RevocationService {
     const found = await findRefreshToken(this.opts.db, refreshTokenHash(token));
     if (found === undefined || found.family.clientId !== clientId) return 'ignored';
     const now = this.opts.clock.now();
-    const revoked = await this.opts.db.transaction().execute((trx) => revokeFamily(trx, found.family.id, 'revoked_by_client', now));
+    // All or nothing by itself: one statement on PostgreSQL, a transaction on SQLite.
+    const revoked = await revokeFamily(this.opts.db, found.family.id, 'revoked_by_client', now);
     return revoked ? 'family_revoked' : 'ignored';
   }
 
