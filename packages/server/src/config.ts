@@ -113,10 +113,24 @@ export class ConfigError extends Error {
 }
 
 /**
+ * Which part the process runs, for the rules that depend on it: `all` (the embedded stack,
+ * and the default), `identity` (the identity API alone) or `sidecar` (the sidecar alone,
+ * which has no admin API and keeps keys at rest only in Redis).
+ */
+export type ProcessRole = 'all' | 'identity' | 'sidecar';
+
+/** Options of {@link loadConfig}. */
+export interface LoadConfigOptions {
+  /** Default `all`: every rule applies. */
+  role?: ProcessRole;
+}
+
+/**
  * Parse and validate configuration from an environment-like object.
  * Empty strings count as unset, so `FOO=` in a `.env` file falls back to the default.
  */
-export function loadConfig(env: RawEnv = {}): Config {
+export function loadConfig(env: RawEnv = {}, options: LoadConfigOptions = {}): Config {
+  const role = options.role ?? 'all';
   const cleaned: RawEnv = {};
   for (const key of Object.keys(schema.shape)) {
     const value = env[key];
@@ -129,8 +143,12 @@ export function loadConfig(env: RawEnv = {}): Config {
   const e = parsed.data;
   const problems: string[] = [];
   if (e.MODE === 'production') {
-    if (!e.MASTER_KEY) problems.push('MASTER_KEY: required in production mode');
-    if (!e.ADMIN_TOKEN) problems.push('ADMIN_TOKEN: required in production mode');
+    // A sidecar apart serves no admin API, and needs the master key only to encrypt the
+    // session keys it keeps in Redis.
+    if (!e.MASTER_KEY && (role !== 'sidecar' || e.REDIS_URL)) {
+      problems.push(role === 'sidecar' ? 'MASTER_KEY: required in production mode when REDIS_URL is set' : 'MASTER_KEY: required in production mode');
+    }
+    if (!e.ADMIN_TOKEN && role !== 'sidecar') problems.push('ADMIN_TOKEN: required in production mode');
     if (e.SEED_DEV_CLIENTS) problems.push('SEED_DEV_CLIENTS: development clients are never seeded in production mode');
   }
   if (problems.length > 0) throw new ConfigError(problems);

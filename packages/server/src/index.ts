@@ -1,5 +1,5 @@
 /** `@idsvc/server`: the identity API, the sidecar, storage and configuration. */
-export { loadConfig, ConfigError, CONFIG_VARIABLES, type Config, type RawEnv } from './config.js';
+export { loadConfig, ConfigError, CONFIG_VARIABLES, type Config, type LoadConfigOptions, type ProcessRole, type RawEnv } from './config.js';
 export { systemClock, ManualClock, type Clock } from './lib/clock.js';
 // Identity API
 export * from './identity/index.js';

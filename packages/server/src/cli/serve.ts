@@ -9,7 +9,7 @@
 import type { Command } from 'commander';
 import dotenv from 'dotenv';
 import type { FastifyInstance } from 'fastify';
-import { ConfigError, type Config, type RawEnv, loadConfig } from '../config.js';
+import { ConfigError, type Config, type ProcessRole, type RawEnv, loadConfig } from '../config.js';
 import { createIdentityApp } from '../identity/app.js';
 import { resolveMasterKey } from '../lib/master-key.js';
 import { closeGracefully, waitUntilReady } from '../ops/index.js';
@@ -35,10 +35,10 @@ export interface ServerCommandsIo {
 export function registerServerCommands(program: Command, io: ServerCommandsIo = {}): void {
   const out = io.stdout ?? ((text: string) => void process.stdout.write(text));
   const stopSignal = io.stopSignal ?? firstSignal;
-  const config = (): Config => {
-    if (io.env !== undefined) return loadConfig(io.env);
+  const config = (role: ProcessRole = 'all'): Config => {
+    if (io.env !== undefined) return loadConfig(io.env, { role });
     dotenv.config({ quiet: true });
-    return loadConfig(process.env);
+    return loadConfig(process.env, { role });
   };
 
   // Only a process of its own may be ended by force; in-process callers (tests) never are.
@@ -80,7 +80,7 @@ export function registerServerCommands(program: Command, io: ServerCommandsIo = 
     .command('identity')
     .description('the identity API alone (port 8140); needs INTERNAL_SECRET, shared with the sidecar')
     .action(async () => {
-      const cfg = config();
+      const cfg = config('identity');
       if (cfg.internalSecret === undefined) {
         throw new ConfigError(['INTERNAL_SECRET: required when the identity API and the sidecar run apart (set the same value on both)']);
       }
@@ -95,7 +95,7 @@ export function registerServerCommands(program: Command, io: ServerCommandsIo = 
     .description('the sidecar alone (port 8141), forwarding over HTTP to the identity API; needs INTERNAL_SECRET, no database')
     .option('--identity-url <url>', 'base URL of the identity API (default: IDENTITY_URL)')
     .action(async (options: { identityUrl?: string }) => {
-      const cfg = config();
+      const cfg = config('sidecar');
       const identityUrl = options.identityUrl ?? cfg.sidecar.identityUrl;
       const problems: string[] = [];
       if (identityUrl === undefined) problems.push('IDENTITY_URL: required for a sidecar apart (or pass --identity-url)');
@@ -136,7 +136,7 @@ export function registerServerCommands(program: Command, io: ServerCommandsIo = 
     .command('migrate')
     .description('bring the database (SQLite file or DATABASE_URL) to the latest schema, then exit')
     .action(async () => {
-      const db = openDatabase(config());
+      const db = openDatabase(config('identity'));
       try {
         const applied = await migrate(db);
         out(`${JSON.stringify({ applied })}\n`);

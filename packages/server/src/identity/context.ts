@@ -59,6 +59,10 @@ export interface IdentityEvents {
   refreshReuse?(): void;
   /** A revocation request was served, with what it did. */
   revocation?(outcome: RevocationOutcome): void;
+  /** A token issue with `single_session` revoked this many older families of its subject. */
+  singleSessionRevocations?(families: number): void;
+  /** This process committed a change of the signing-key set (first keys, a rotation, retired keys dropped). */
+  signingKeyRotation?(): void;
 }
 
 /** How long expired tokens are kept before housekeeping deletes them. */
@@ -84,6 +88,7 @@ export async function createIdentityServices(options: IdentityServicesOptions): 
     rotationSec: id.signingKeyRotationSec,
     accessTokenTtlSec: id.accessTokenTtlSec,
     refreshTokenTtlSec: id.refreshTokenTtlSec,
+    onRotation: () => options.events?.signingKeyRotation?.(),
   });
   await signingKeys.start();
   const clientAuth = new ClientAuthenticator({ db, secretBox, clock, clockSkewSec: config.sidecar.clockSkewSec });

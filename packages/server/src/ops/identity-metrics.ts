@@ -1,6 +1,7 @@
 /**
  * The identity API's own metrics, on top of the HTTP ones: tokens issued, refresh
- * rotations, refresh-token reuse detected, and revocations by outcome.
+ * rotations, refresh-token reuse detected, revocations by outcome, families revoked by
+ * single_session, and signing-key rotations.
  */
 import type { Counter } from 'prom-client';
 import type { IdentityEvents } from '../identity/context.js';
@@ -23,6 +24,8 @@ export class IdentityMetrics extends ServiceMetrics {
   readonly refreshRotations: Counter;
   readonly reuseDetected: Counter;
   readonly revocations: Counter<'outcome'>;
+  readonly singleSessionRevocations: Counter;
+  readonly signingKeyRotations: Counter;
   /** What the services report as it happens (refresh-token reuse, revocations). */
   readonly events: IdentityEvents;
 
@@ -43,11 +46,21 @@ export class IdentityMetrics extends ServiceMetrics {
       'Revocation requests answered, by outcome: family_revoked, access_token_revoked, or ignored (unknown, foreign or already revoked).',
       ['outcome'],
     );
+    this.singleSessionRevocations = this.counter(
+      'idsvc_single_session_revocations_total',
+      'Token families revoked because a newer token issue for the same client and subject asked for single_session.',
+    );
+    this.signingKeyRotations = this.counter(
+      'idsvc_signing_key_rotations_total',
+      'Changes of the signing-key set committed by this process: the first keys, a rotation, retired keys dropped.',
+    );
     for (const grant of ['issue', 'refresh_token']) this.tokensIssued.inc({ grant }, 0);
     for (const outcome of REVOCATION_OUTCOMES) this.revocations.inc({ outcome }, 0);
     this.events = {
       refreshReuse: () => this.reuseDetected.inc(),
       revocation: (outcome) => this.revocations.inc({ outcome }),
+      singleSessionRevocations: (families) => this.singleSessionRevocations.inc(families),
+      signingKeyRotation: () => this.signingKeyRotations.inc(),
     };
   }
 

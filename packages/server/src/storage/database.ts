@@ -31,6 +31,8 @@ const INT8_OID = 20;
 interface WriteLockWait {
   sqlite: BetterSqlite3.Database;
   busyTimeoutMs: number;
+  /** Stops the checkpointing worker, when there is one; resolves once it has exited. */
+  stopCheckpointer?: () => Promise<void>;
 }
 
 /**
@@ -69,6 +71,13 @@ class ImmediateSqliteDriver extends SqliteDriver {
       await sleep(pause);
     }
   }
+
+  override async destroy(): Promise<void> {
+    // The worker first, and wait for it: a thread still inside SQLite when the process
+    // ends takes the process down with it (a native crash instead of exit code 0).
+    await this.lock.stopCheckpointer?.();
+    await super.destroy();
+  }
 }
 
 class ImmediateSqliteDialect extends SqliteDialect {
@@ -93,12 +102,11 @@ const STATEMENT_CACHE_SIZE = 256;
  * prepared statements by SQL text (bounded; the oldest is dropped first). Statements are
  * used one at a time on SQLite's single connection, so reuse is safe.
  */
-function reusingStatements(sqlite: BetterSqlite3.Database, onClose?: () => void): SqliteDatabase {
+function reusingStatements(sqlite: BetterSqlite3.Database): SqliteDatabase {
   const statements = new Map<string, BetterSqlite3.Statement>();
   return {
     close: () => {
       statements.clear();
-      onClose?.();
       sqlite.close();
     },
     prepare: (sql) => {
@@ -147,6 +155,9 @@ parentPort.once('message', () => {
 });
 `;
 
+/** How long closing waits for the worker to finish a checkpoint and exit before ending it. */
+const CHECKPOINTER_EXIT_WAIT_MS = 2000;
+
 /**
  * Move WAL checkpoints off the event loop. A checkpoint copies the committed pages back into
  * the database file and syncs it; SQLite runs one on the commit that crosses 1000 WAL pages,
@@ -157,7 +168,7 @@ parentPort.once('message', () => {
  * server's connection checkpoints by itself only beyond FALLBACK_CHECKPOINT_PAGES. Durability
  * is unchanged: committed pages are in the WAL either way.
  */
-function startCheckpointer(sqlite: BetterSqlite3.Database, path: string): () => void {
+function startCheckpointer(sqlite: BetterSqlite3.Database, path: string): () => Promise<void> {
   sqlite.pragma(`wal_autocheckpoint = ${FALLBACK_CHECKPOINT_PAGES}`);
   sqlite.pragma(`journal_size_limit = ${WAL_SIZE_LIMIT_BYTES}`);
   const worker = new Worker(CHECKPOINTER_SOURCE, {
@@ -168,11 +179,24 @@ function startCheckpointer(sqlite: BetterSqlite3.Database, path: string): () => 
   });
   // The worker must never keep the process alive, nor take it down.
   worker.unref();
+  let exited = false;
+  const exit = new Promise<void>((done) => worker.once('exit', () => {
+    exited = true;
+    done();
+  }));
   worker.on('error', () => {
     // Back to checkpoints on commit, as if there had been no worker.
     if (sqlite.open) sqlite.pragma('wal_autocheckpoint = 1000');
   });
-  return () => worker.postMessage('close');
+  return async () => {
+    if (exited) return;
+    // Held alive until it is gone, so the process does not end under it.
+    worker.ref();
+    worker.postMessage('close');
+    const cap = setTimeout(() => void worker.terminate(), CHECKPOINTER_EXIT_WAIT_MS);
+    await exit;
+    clearTimeout(cap);
+  };
 }
 
 /** Open (and create, with its folder) a SQLite database file in WAL mode. `:memory:` works too. */
@@ -186,7 +210,9 @@ export function openSqlite(path: string, options: SqliteOptions = {}): Database 
   sqlite.pragma('synchronous = NORMAL');
   sqlite.pragma('foreign_keys = ON');
   const stopCheckpointer = options.backgroundCheckpoints === true && path !== ':memory:' ? startCheckpointer(sqlite, path) : undefined;
-  return new Kysely<Tables>({ dialect: new ImmediateSqliteDialect({ database: reusingStatements(sqlite, stopCheckpointer) }, { sqlite, busyTimeoutMs }) });
+  return new Kysely<Tables>({
+    dialect: new ImmediateSqliteDialect({ database: reusingStatements(sqlite) }, { sqlite, busyTimeoutMs, ...(stopCheckpointer ? { stopCheckpointer } : {}) }),
+  });
 }
 
 /** Options of {@link openPostgres}. */

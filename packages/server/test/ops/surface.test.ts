@@ -211,6 +211,43 @@ describe('metrics', () => {
     expect(metricValue(after, 'idsvc_refresh_reuse_detected_total') - metricValue(before, 'idsvc_refresh_reuse_detected_total')).toBe(1);
   });
 
+  it('count the older families an issue with single_session revokes', async () => {
+    const w = wire();
+    await w.initSession();
+    const subject = `single-${randomBytes(4).toString('hex')}`;
+    const issue = () => w.call('/api/v1/token/issue', { ...ISSUE_REQUEST, subject, single_session: true }, { authorization: basicAuth(client.id, client.secret) });
+    expect((await issue()).status).toBe(200);
+    expect((await issue()).status).toBe(200);
+    const before = await metricsOf(identity);
+    // Two live families of the subject now: the next issue revokes the one left.
+    expect((await issue()).status).toBe(200);
+    const after = await metricsOf(identity);
+    expect(metricValue(after, 'idsvc_single_session_revocations_total') - metricValue(before, 'idsvc_single_session_revocations_total')).toBe(1);
+  });
+
+  it('count the changes of the signing-key set, the first keys and each rotation', async () => {
+    const clock = new ManualClock(Date.UTC(2030, 0, 1));
+    const db = openSqlite(':memory:');
+    const app = await createIdentityApp({ config: testConfig(tdb, { SIGNING_KEY_ROTATION: '3600' }), db, clock, logger: false });
+    try {
+      const rotations = async (): Promise<number> => metricValue(await metricsOf(app), 'idsvc_signing_key_rotations_total');
+      expect(await rotations()).toBe(1);
+      const c = await registerClient(app);
+      clock.advance(3601 * 1000);
+      const issued = await app.inject({
+        method: 'POST',
+        url: '/api/v1/token/issue',
+        headers: { 'content-type': 'application/json', authorization: basicAuth(c.id, c.secret) },
+        payload: ISSUE_REQUEST,
+      });
+      expect(issued.statusCode).toBe(200);
+      expect(await rotations()).toBe(2);
+    } finally {
+      await app.close();
+      await db.destroy();
+    }
+  });
+
   it('do not count the operating routes as API requests', async () => {
     await sidecar.inject({ method: 'GET', url: '/healthz' });
     await sidecar.inject({ method: 'GET', url: '/readyz' });

@@ -54,6 +54,7 @@ export function issueOperation(services: IdentityServices): Operation {
         singleSession: body.single_session,
         customClaims: body.custom_claims,
       });
+      if (revokedFamilies > 0) services.events.singleSessionRevocations?.(revokedFamilies);
       call.log.info({ client_id: client.id, family_id: familyId, revoked_families: revokedFamilies }, 'tokens issued');
       return response;
     },

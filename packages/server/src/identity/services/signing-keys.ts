@@ -48,6 +48,8 @@ export interface SigningKeyServiceOptions {
   accessTokenTtlSec: number;
   /** REFRESH_TOKEN_TTL: how long a retired key still checks expired bearers presented for refresh. */
   refreshTokenTtlSec: number;
+  /** Called after each change of the key set this process committed (for metrics). */
+  onRotation?: () => void;
 }
 
 /** The key that signs now. */
@@ -144,6 +146,7 @@ export class SigningKeyService {
         const records = await listSigningKeys(this.opts.db);
         if (this.rotationDue(records, now)) {
           await this.opts.db.transaction().execute((trx) => this.rotate(trx, now));
+          this.opts.onRotation?.();
           continue;
         }
         this.load(records, now);
