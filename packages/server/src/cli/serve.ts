@@ -44,9 +44,14 @@ export function registerServerCommands(program: Command, io: ServerCommandsIo = 
   // Only a process of its own may be ended by force; in-process callers (tests) never are.
   const ownProcess = io.stopSignal === undefined;
 
-  /** Run until a stop signal, then close within the grace period. */
-  const serveUntilStopped = async (apps: FastifyInstance[], close: () => Promise<void>, cfg: Config): Promise<void> => {
-    const signal = await stopSignal();
+  /**
+   * Run until `stopped` (a stop signal), then close within the grace period. Each command
+   * starts listening for the signal before it starts anything: a signal arriving between
+   * "listening on" and the handler would otherwise kill the process by default action (a
+   * supervisor reacting to that line at once, on a busy machine, does exactly that).
+   */
+  const serveUntilStopped = async (stopped: Promise<string>, apps: FastifyInstance[], close: () => Promise<void>, cfg: Config): Promise<void> => {
+    const signal = await stopped;
     out(`${signal}: closing\n`);
     const log = (apps[0] as FastifyInstance).log;
     const outcome = await closeGracefully({
@@ -71,9 +76,10 @@ export function registerServerCommands(program: Command, io: ServerCommandsIo = 
     .description('identity API and sidecar in one process (ports 8140 and 8141), the sidecar forwarding in process')
     .action(async () => {
       const cfg = config();
+      const stopped = stopSignal();
       const stack = await startStack(cfg);
       out(`identity API listening on ${stack.identityUrl}\nsidecar listening on ${stack.sidecarUrl}\n`);
-      await serveUntilStopped([stack.sidecarApp, stack.identityApp], stack.close, cfg);
+      await serveUntilStopped(stopped, [stack.sidecarApp, stack.identityApp], stack.close, cfg);
     });
 
   program
@@ -84,10 +90,11 @@ export function registerServerCommands(program: Command, io: ServerCommandsIo = 
       if (cfg.internalSecret === undefined) {
         throw new ConfigError(['INTERNAL_SECRET: required when the identity API and the sidecar run apart (set the same value on both)']);
       }
+      const stopped = stopSignal();
       const app = await createIdentityApp({ config: cfg });
       const url = await listenOrClose(app, cfg.identity.host, cfg.identity.port, 'IDENTITY_PORT');
       out(`identity API listening on ${url}\n`);
-      await serveUntilStopped([app], () => app.close(), cfg);
+      await serveUntilStopped(stopped, [app], () => app.close(), cfg);
     });
 
   program
@@ -105,6 +112,7 @@ export function registerServerCommands(program: Command, io: ServerCommandsIo = 
       }
       if (problems.length > 0 || identityUrl === undefined || cfg.internalSecret === undefined) throw new ConfigError(problems);
 
+      const stopped = stopSignal();
       // No database here: which client ids may open sessions is asked of the identity API.
       const masterKey = cfg.redis.url !== undefined ? await resolveMasterKey(cfg) : undefined;
       const stores = createStores(cfg, masterKey ? { masterKey } : {});
@@ -129,7 +137,7 @@ export function registerServerCommands(program: Command, io: ServerCommandsIo = 
       }
       const url = await listenOrClose(sidecar, cfg.sidecar.host, cfg.sidecar.port, 'SIDECAR_PORT');
       out(`sidecar listening on ${url}, forwarding to ${identityUrl}\n`);
-      await serveUntilStopped([sidecar], () => sidecar.close(), cfg);
+      await serveUntilStopped(stopped, [sidecar], () => sidecar.close(), cfg);
     });
 
   program

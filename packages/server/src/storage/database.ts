@@ -73,8 +73,8 @@ class ImmediateSqliteDriver extends SqliteDriver {
   }
 
   override async destroy(): Promise<void> {
-    // The worker first, and wait for it: a thread still inside SQLite when the process
-    // ends takes the process down with it (a native crash instead of exit code 0).
+    // The worker first, and wait for it: its connection is closed, its last checkpoint
+    // done, before the database counts as closed, rather than cut off by the process ending.
     await this.lock.stopCheckpointer?.();
     await super.destroy();
   }
