@@ -18,29 +18,16 @@
  * PostgreSQL and Redis are the machine's (SOAK_POSTGRES_URL, SOAK_REDIS_URL). The report
  * goes to stdout; exit code 1 when the load saw failures or a store did not level off.
  */
-import { randomBytes, randomUUID } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { Redis } from 'ioredis';
 import pg from 'pg';
-import {
-  buildAad,
-  decodePublicKey,
-  deriveSessionKeySync,
-  encodeBase64,
-  encodeEnvelope,
-  generateKeyPairSync,
-  kidFromSessionId,
-  openSync,
-  parseEnvelope,
-  parseIdempotencyKey,
-  sealSync,
-  sharedSecretSync,
-} from '../packages/protocol/src/index.js';
 import { describeMachine, machine } from './lib/machine.js';
 import { REPO_ROOT, startChild, type Child } from './lib/processes.js';
+import { completeInit, generateKeyPairSync, initRequest, openAnswer, sealRequest, type ClientSession } from './lib/wire.js';
 
 const CLI = join(REPO_ROOT, 'packages/server/src/cli/main.ts');
 const SERVICES = {
@@ -224,10 +211,11 @@ async function clientLoop(shape: Shape, worker: number, until: number, counts: L
 
   while (Date.now() < until) {
     try {
-      const session = await initSession(next(), shape.client.id);
-      note('session/init', session.status, session.status === 200);
-      if (session.status === 200) counts.sessionInits++;
-      if (session.key === undefined) continue;
+      const init = await initSession(next(), shape.client.id);
+      note('session/init', init.status, init.status === 200);
+      if (init.status === 200) counts.sessionInits++;
+      const session = init.session;
+      if (session === undefined) continue;
       const issued = await sealedCall(next(), session, '/api/v1/token/issue', { audience: 'orders-api', subject: `soak-${worker}`, include_refresh_token: true }, basic);
       note('token/issue', issued.status, issued.status === 200);
       if (issued.status !== 200) continue;
@@ -251,55 +239,29 @@ async function clientLoop(shape: Shape, worker: number, until: number, counts: L
   }
 }
 
-interface Session {
-  status: number;
-  clientId: string;
-  kid: string;
-  key?: Uint8Array;
-}
-
-async function initSession(sidecar: string, clientId: string): Promise<Session> {
+/** A handshake with `sidecar`: the session, or only the status of a refused init. */
+async function initSession(sidecar: string, clientId: string): Promise<{ status: number; session?: ClientSession }> {
   const keys = generateKeyPairSync();
-  const response = await fetch(new URL('/api/v1/session/init', sidecar), {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', 'x-clientid': clientId, 'x-idempotency-key': `${Date.now()}.${randomUUID()}` },
-    body: JSON.stringify({ clientPublicKey: encodeBase64(keys.publicKey) }),
-  });
-  const text = await response.text();
   try {
-    if (response.status !== 200) return { status: response.status, clientId, kid: '' };
-    const answer = JSON.parse(text) as { sessionId: string; serverPublicKey: string };
-    const secret = sharedSecretSync(keys.privateKey, decodePublicKey(answer.serverPublicKey));
-    const key = deriveSessionKeySync(secret, answer.sessionId, clientId);
-    secret.fill(0);
-    return { status: 200, clientId, kid: kidFromSessionId(answer.sessionId), key };
+    const request = initRequest('/api/v1/session/init', clientId, keys.publicKey);
+    const response = await fetch(new URL(request.path, sidecar), { method: 'POST', headers: request.headers, body: request.body });
+    const text = await response.text();
+    if (response.status !== 200) return { status: response.status };
+    return { status: 200, session: completeInit(clientId, keys, text, response.headers.get('x-kid') ?? undefined) };
   } finally {
     keys.privateKey.destroy();
   }
 }
 
-async function sealedCall(sidecar: string, session: Session, path: string, body: unknown, authorization: string): Promise<{ status: number; body: unknown }> {
-  const timestamp = String(Date.now());
-  const nonce = randomUUID();
-  const key = session.key as Uint8Array;
-  const payload = sealSync(key, buildAad({ timestamp, nonce, kid: session.kid, clientId: session.clientId }), JSON.stringify(body));
-  const response = await fetch(new URL(path, sidecar), {
-    method: 'POST',
-    headers: {
-      'content-type': 'application/json',
-      'x-clientid': session.clientId,
-      'x-kid': session.kid,
-      'x-idempotency-key': `${timestamp}.${nonce}`,
-      authorization,
-    },
-    body: encodeEnvelope(payload),
-  });
+async function sealedCall(sidecar: string, session: ClientSession, path: string, body: unknown, authorization: string): Promise<{ status: number; body: unknown }> {
+  const request = sealRequest(session, path, JSON.stringify(body), { authorization });
+  const response = await fetch(new URL(request.path, sidecar), { method: 'POST', headers: request.headers, body: request.body });
   const text = await response.text();
   const answerKey = response.headers.get('x-idempotency-key');
+  // Refusals before a session is found are plaintext (PROTOCOL.md section 5): no answer key.
   if (answerKey === null) return { status: response.status, body: JSON.parse(text) as unknown };
-  const halves = parseIdempotencyKey(answerKey);
-  const plain = openSync(key, buildAad({ timestamp: halves.timestamp, nonce: halves.nonce, kid: session.kid, clientId: session.clientId }), parseEnvelope(JSON.parse(text)));
-  return { status: response.status, body: JSON.parse(Buffer.from(plain).toString('utf8')) as unknown };
+  const headers = { 'x-idempotency-key': answerKey, 'x-kid': response.headers.get('x-kid') ?? undefined };
+  return { status: response.status, body: openAnswer(session, text, headers) };
 }
 
 /** Memory and handles of one server process, from its Prometheus process metrics. */

@@ -108,15 +108,19 @@ interface CannonInstance extends PromiseLike<CannonResult> {
   on(event: 'response', listener: (client: unknown, status: number, bytes: number, timeMs: number) => void): void;
 }
 
-interface CannonResult {
+/** The parts of autocannon's summary that the benchmarks read. */
+export interface CannonResult {
   duration: number;
   errors: number;
   timeouts: number;
+  non2xx: number;
+  requests: { average: number; total: number };
+  latency: { average: number; p99: number };
 }
 
 type Autocannon = (opts: Record<string, unknown>) => CannonInstance;
-// autocannon is CommonJS without bundled types.
-const autocannon = createRequire(import.meta.url)('autocannon') as Autocannon;
+/** autocannon, typed for what the benchmarks use (it is CommonJS without bundled types). */
+export const autocannon = createRequire(import.meta.url)('autocannon') as Autocannon;
 
 /**
  * Run `plan` with `connections` connections for `durationSec` seconds, reporting each

@@ -3,12 +3,13 @@
  *
  * - token issue with HTTP Basic (the bar: at least 1,000 issues per second). After the
  *   first request the scrypt check is served from the verified-credentials cache, so each
- *   issue costs one client lookup, one ES256 signature and one transaction (family + access
- *   token record);
- * - token issue with a refresh token too (one more row per issue);
+ *   issue costs one client lookup, one ES256 signature and one row (the token family;
+ *   access tokens are not stored);
+ * - token issue with a refresh token too (one more row, in one transaction with the family);
  * - token issue with an HMAC signature (decrypt the secret, check the signature);
- * - introspection of an access token with a bearer (two ES256 verifications and two
- *   indexed lookups: the caller's bearer, then the token).
+ * - introspection of an access token with that same token as the bearer (its signature
+ *   check, served from the verified-token cache after the first, and one revocation lookup;
+ *   the introspected token is answered from the bearer's check).
  *
  * The identity API runs in a child process (this file with `--serve`) on SQLite in a
  * temporary folder, so the load generator does not share its thread. Each route runs for
@@ -20,7 +21,6 @@
  */
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -28,6 +28,7 @@ import { makeIdempotencyKey, signSync } from '../../packages/protocol/src/index.
 import { describeMachine, machine } from '../lib/machine.js';
 import { formatOps, printTable } from '../lib/measure.js';
 import { REPO_ROOT, startChild, type Child } from '../lib/processes.js';
+import { autocannon } from '../lib/load.js';
 import type { BenchOptions } from '../lib/types.js';
 
 export const name = 'identity';
@@ -68,16 +69,6 @@ async function serve(): Promise<void> {
 
 // ─── the load (this process) ────────────────────────────────────────────────────────
 
-interface CannonResult {
-  requests: { average: number; total: number };
-  latency: { average: number; p99: number };
-  non2xx: number;
-  errors: number;
-  timeouts: number;
-}
-type Autocannon = (opts: Record<string, unknown>) => Promise<CannonResult>;
-// autocannon is CommonJS without bundled types.
-const autocannon = createRequire(import.meta.url)('autocannon') as Autocannon;
 
 /** One figure. */
 interface Run {

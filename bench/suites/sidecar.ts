@@ -18,14 +18,12 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import {
   buildAad,
-  decodeBase64,
   decodePublicKey,
   deriveSessionKeySync,
   encodeBase64,
@@ -42,6 +40,9 @@ import {
   zeroize,
 } from '../../packages/protocol/src/index.js';
 import { formatOps, printTable } from '../lib/measure.js';
+import { median } from '../lib/results.js';
+import { basicAuthorization, completeInit, initRequest, openAnswer, sealRequest, type ClientSession, type WireRequest } from '../lib/wire.js';
+import { autocannon } from '../lib/load.js';
 import type { BenchOptions } from '../lib/types.js';
 
 export const name = 'sidecar';
@@ -79,6 +80,7 @@ async function serve(): Promise<void> {
   const { default: Fastify } = await import('fastify');
   const { loadConfig } = await import('../../packages/server/src/config.js');
   const { startStack } = await import('../../packages/server/src/stack.js');
+  const { inProcessUpstream } = await import('../../packages/server/src/sidecar/upstream-in-process.js');
 
   const dir = mkdtempSync(join(tmpdir(), 'idsvc-bench-'));
   const stack = await startStack(
@@ -119,17 +121,14 @@ async function serve(): Promise<void> {
     };
   // Only the cryptography of an encrypted call: open, seal a fixed answer of the same size.
   bare.post('/bare/gcm', openAndSeal(() => BARE_ANSWER));
-  // The least any encrypting proxy does: open, hand the plaintext to the identity app in process, seal its answer.
+  // The least any encrypting proxy does: open, hand the plaintext to the identity app in
+  // process (as the embedded sidecar does), seal its answer.
+  const identity = inProcessUpstream(stack.identityApp);
   bare.post(
     '/bare/forward',
     openAndSeal(async (plaintext, authorization) => {
-      const response = await stack.identityApp.inject({
-        method: 'POST',
-        url: '/api/v1/introspect',
-        headers: { 'content-type': 'application/json', authorization },
-        payload: Buffer.from(plaintext),
-      });
-      return response.body;
+      const response = await identity.send({ path: '/api/v1/introspect', headers: { 'content-type': 'application/json', authorization }, body: plaintext });
+      return response.body.toString('utf8');
     }),
   );
   const bareUrl = await bare.listen({ host: '127.0.0.1', port: 0 });
@@ -163,22 +162,9 @@ async function startServers(): Promise<{ ready: Ready; child: ChildProcess }> {
 
 // ─── the load (this process) ────────────────────────────────────────────────────────
 
-interface PreparedRequest {
-  headers: Record<string, string>;
-  body: string;
-}
+/** A request built before the run; the route is the run's. */
+type PreparedRequest = Omit<WireRequest, 'path'>;
 
-interface CannonResult {
-  requests: { average: number; total: number };
-  latency: { average: number; p99: number };
-  non2xx: number;
-  errors: number;
-  timeouts: number;
-}
-
-type Autocannon = (opts: Record<string, unknown>) => Promise<CannonResult>;
-// autocannon is CommonJS without bundled types.
-const autocannon = createRequire(import.meta.url)('autocannon') as Autocannon;
 
 /** One figure of a run. */
 interface Run {
@@ -231,46 +217,37 @@ async function cannon(name: string, url: string, durationSec: number, prepared: 
 }
 
 /** A session of this process with the sidecar, made over HTTP. */
-async function openSession(sidecarUrl: string): Promise<{ kid: string; key: Uint8Array }> {
+async function openSession(sidecarUrl: string): Promise<ClientSession> {
   const keys = generateKeyPairSync();
-  const response = await fetch(`${sidecarUrl}/api/v1/session/init`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', 'x-clientid': CLIENT_ID, 'x-idempotency-key': makeIdempotencyKey() },
-    body: JSON.stringify({ clientPublicKey: encodeBase64(keys.publicKey) }),
-  });
-  if (response.status !== 200) throw new Error(`session init answered ${response.status}`);
-  const answer = (await response.json()) as { sessionId: string; serverPublicKey: string };
-  const secret = sharedSecretSync(keys.privateKey, decodeBase64(answer.serverPublicKey));
-  keys.privateKey.destroy();
-  const key = deriveSessionKeySync(secret, answer.sessionId, CLIENT_ID);
-  zeroize(secret);
-  return { kid: kidFromSessionId(answer.sessionId), key };
+  try {
+    const request = initRequest('/api/v1/session/init', CLIENT_ID, keys.publicKey);
+    const response = await fetch(`${sidecarUrl}${request.path}`, { method: 'POST', headers: request.headers, body: request.body });
+    if (response.status !== 200) throw new Error(`session init answered ${response.status}`);
+    return completeInit(CLIENT_ID, keys, await response.text(), response.headers.get('x-kid') ?? undefined);
+  } finally {
+    keys.privateKey.destroy();
+  }
 }
 
-/** A sealed request for `kid`/`key`, with a fresh idempotency key. */
-function sealed(kid: string, key: Uint8Array, plaintext: string, extra: Record<string, string>): PreparedRequest {
-  const timestamp = String(Date.now());
-  const nonce = randomUUID();
-  const payload = sealSync(key, buildAad({ timestamp, nonce, kid, clientId: CLIENT_ID }), plaintext);
-  return {
-    headers: { 'content-type': 'application/json', 'x-clientid': CLIENT_ID, 'x-kid': kid, 'x-idempotency-key': `${timestamp}.${nonce}`, ...extra },
-    body: encodeEnvelope(payload),
-  };
+/** A sealed request for `session`, with a fresh idempotency key. */
+function sealed(session: ClientSession, plaintext: string, extra: Record<string, string>): PreparedRequest {
+  const { headers, body } = sealRequest(session, '', plaintext, extra);
+  return { headers, body };
 }
 
 /** An access token of dev-client, issued through the sidecar. */
-async function issueToken(sidecarUrl: string, session: { kid: string; key: Uint8Array }): Promise<string> {
-  const basic = `Basic ${Buffer.from(`${CLIENT_ID}:${CLIENT_SECRET}`).toString('base64')}`;
-  const request = sealed(session.kid, session.key, JSON.stringify({ audience: 'orders-api', scope: 'orders.read orders.write', subject: 'test-user', custom_claims: { roles: 'admin', tenant: 'test-corp' } }), { authorization: basic });
-  const response = await fetch(`${sidecarUrl}/api/v1/token/issue`, { method: 'POST', headers: request.headers, body: request.body });
-  const { timestamp, nonce } = parseIdempotencyKey(response.headers.get('x-idempotency-key')!);
-  const plaintext = openSync(session.key, buildAad({ timestamp, nonce, kid: session.kid, clientId: CLIENT_ID }), parseEnvelope(await response.json()));
-  const tokens = JSON.parse(Buffer.from(plaintext).toString('utf8')) as { access_token?: string };
+async function issueToken(sidecarUrl: string, session: ClientSession): Promise<string> {
+  const request = sealRequest(session, '/api/v1/token/issue', JSON.stringify({ audience: 'orders-api', scope: 'orders.read orders.write', subject: 'test-user', custom_claims: { roles: 'admin', tenant: 'test-corp' } }), {
+    authorization: basicAuthorization(CLIENT_ID, CLIENT_SECRET),
+  });
+  const response = await fetch(`${sidecarUrl}${request.path}`, { method: 'POST', headers: request.headers, body: request.body });
+  const headers = { 'x-idempotency-key': response.headers.get('x-idempotency-key') ?? undefined, 'x-kid': response.headers.get('x-kid') ?? undefined };
+  const tokens = openAnswer<{ access_token?: string }>(session, await response.text(), headers);
   if (response.status !== 200 || tokens.access_token === undefined) throw new Error(`token issue answered ${response.status}`);
   return tokens.access_token;
 }
 
-function median(runs: Run[]): Run {
+function medianRun(runs: Run[]): Run {
   const sorted = [...runs].sort((a, b) => a.reqPerSec - b.reqPerSec);
   return sorted[Math.floor(sorted.length / 2)]!;
 }
@@ -283,35 +260,34 @@ export async function run(opts: BenchOptions): Promise<unknown> {
   const { ready, child } = await startServers();
   try {
     const clientKeys = generateKeyPairSync();
-    const initBody = JSON.stringify({ clientPublicKey: encodeBase64(clientKeys.publicKey) });
+    const clientPublicKey = clientKeys.publicKey;
     clientKeys.privateKey.destroy();
-    const initRequest = (): PreparedRequest => ({
-      headers: { 'content-type': 'application/json', 'x-clientid': CLIENT_ID, 'x-idempotency-key': makeIdempotencyKey() },
-      body: initBody,
-    });
+    const newInit = (): PreparedRequest => {
+      const { headers, body } = initRequest('', CLIENT_ID, clientPublicKey);
+      return { headers, body };
+    };
 
     const session = await openSession(ready.sidecarUrl);
     const token = await issueToken(ready.sidecarUrl, session);
     const introspection = JSON.stringify({ token, token_type_hint: 'access_token' });
-    const introspectRequest = (): PreparedRequest => sealed(session.kid, session.key, introspection, { authorization: `Bearer ${token}` });
-    const bareKey = Buffer.from(ready.bareKeyHex, 'hex');
-    const bareKid = kidFromSessionId(newSessionId());
-    const bareRequest = (): PreparedRequest => sealed(bareKid, bareKey, introspection, { authorization: `Bearer ${token}` });
+    const introspectRequest = (): PreparedRequest => sealed(session, introspection, { authorization: `Bearer ${token}` });
+    const bare: ClientSession = { clientId: CLIENT_ID, kid: kidFromSessionId(newSessionId()), key: Buffer.from(ready.bareKeyHex, 'hex') };
+    const bareRequest = (): PreparedRequest => sealed(bare, introspection, { authorization: `Bearer ${token}` });
     const pool = (make: () => PreparedRequest): PreparedRequest[] => Array.from({ length: poolSize }, make);
 
     // Warm-up: JIT, connection pools, caches (client directory, signing key).
-    await cannon('warm-up', `${ready.sidecarUrl}/api/v1/session/init`, 1, [], initRequest);
+    await cannon('warm-up', `${ready.sidecarUrl}/api/v1/session/init`, 1, [], newInit);
     await cannon('warm-up', `${ready.sidecarUrl}/api/v1/introspect`, 1, [], introspectRequest);
-    await cannon('warm-up', `${ready.bareUrl}/bare/init`, 1, [], initRequest);
+    await cannon('warm-up', `${ready.bareUrl}/bare/init`, 1, [], newInit);
     await cannon('warm-up', `${ready.bareUrl}/bare/gcm`, 1, [], bareRequest);
     await cannon('warm-up', `${ready.bareUrl}/bare/forward`, 1, [], bareRequest);
 
     type Key = 'bareInit' | 'init' | 'bareGcm' | 'bareForward' | 'introspect';
     const plans: Record<Key, () => Promise<Run>> = {
-      bareInit: () => cannon('bare ECDH + HKDF route', `${ready.bareUrl}/bare/init`, durationSec, pool(initRequest), initRequest),
-      init: () => cannon('sidecar session init', `${ready.sidecarUrl}/api/v1/session/init`, durationSec, pool(initRequest), initRequest),
+      bareInit: () => cannon('bare ECDH + HKDF route', `${ready.bareUrl}/bare/init`, durationSec, pool(newInit), newInit),
+      init: () => cannon('sidecar session init', `${ready.sidecarUrl}/api/v1/session/init`, durationSec, pool(newInit), newInit),
       bareGcm: () => cannon('bare AES-GCM open + seal route', `${ready.bareUrl}/bare/gcm`, durationSec, pool(bareRequest), bareRequest),
-      bareForward: () => cannon('bare open + identity inject + seal', `${ready.bareUrl}/bare/forward`, durationSec, pool(bareRequest), bareRequest),
+      bareForward: () => cannon('bare open + identity in process + seal', `${ready.bareUrl}/bare/forward`, durationSec, pool(bareRequest), bareRequest),
       introspect: () => cannon('sidecar encrypted introspection', `${ready.sidecarUrl}/api/v1/introspect`, durationSec, pool(introspectRequest), introspectRequest),
     };
     const groups: Key[][] = [
@@ -331,13 +307,12 @@ export async function run(opts: BenchOptions): Promise<unknown> {
       ratioRuns.vsBareForward.push(last('introspect') / last('bareForward'));
     }
     const [bareInit, init, bareGcm, bareForward, introspect] = (['bareInit', 'init', 'bareGcm', 'bareForward', 'introspect'] as const).map((key) =>
-      median(runs[key]),
+      medianRun(runs[key]),
     ) as [Run, Run, Run, Run, Run];
     // The median of the per-round ratios: each ratio compares runs made under the same load.
-    const middle = (values: number[]): number => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
-    const initRatio = middle(ratioRuns.sessionInit);
-    const introspectRatio = middle(ratioRuns.encryptedIntrospection);
-    const forwardRatio = middle(ratioRuns.vsBareForward);
+    const initRatio = median(ratioRuns.sessionInit);
+    const introspectRatio = median(ratioRuns.encryptedIntrospection);
+    const forwardRatio = median(ratioRuns.vsBareForward);
 
     console.log(`Embedded stack: SQLite, memory stores, in-process forwarding, LOG_LEVEL=warn; autocannon ${CONNECTIONS} connections, ${durationSec} s per run, median of ${rounds} round(s)`);
     printTable(
