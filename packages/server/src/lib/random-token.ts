@@ -32,3 +32,14 @@ export function randomToken(bytes = 32): string {
   random.fill(0);
   return token;
 }
+
+/**
+ * A unique id that sorts by creation time: the millisecond clock `now` in 12 hex digits
+ * (hex, because its characters sort in the order of their values, unlike base64url's),
+ * then 96 random bits in base64url. Rows keyed by such ids go to the right-hand edge of
+ * their indexes instead of anywhere in them, so the rows of one commit share a few B-tree
+ * pages instead of dirtying one page each.
+ */
+export function timeOrderedId(now: number): string {
+  return `${Math.max(0, Math.trunc(now)).toString(16).padStart(12, '0')}${randomToken(12)}`;
+}

@@ -5,121 +5,16 @@
 import { mkdirSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, resolve } from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { Worker } from 'node:worker_threads';
 import BetterSqlite3 from 'better-sqlite3';
-import {
-  CompiledQuery,
-  Kysely,
-  PostgresAdapter,
-  PostgresDialect,
-  SqliteDialect,
-  SqliteDriver,
-  type DatabaseConnection,
-  type Driver,
-  type SqliteDatabase,
-  type SqliteDialectConfig,
-} from 'kysely';
+import { Kysely, PostgresAdapter, PostgresDialect } from 'kysely';
 import pg from 'pg';
 import type { Config } from '../config.js';
 import type { Database, Tables } from './schema.js';
+import { groupCommitSqliteDialect } from './sqlite-driver.js';
 
 /** PostgreSQL's oid for BIGINT (int8): our timestamps, read back as numbers rather than strings. */
 const INT8_OID = 20;
-
-/** The handle whose write lock transactions wait for, and for how long. */
-interface WriteLockWait {
-  sqlite: BetterSqlite3.Database;
-  busyTimeoutMs: number;
-  /** Stops the checkpointing worker, when there is one; resolves once it has exited. */
-  stopCheckpointer?: () => Promise<void>;
-}
-
-/**
- * SQLite's plain `BEGIN` takes the write lock only at the first write, and a transaction that
- * read first and then finds another process writing fails at once (SQLITE_BUSY_SNAPSHOT)
- * instead of waiting. `BEGIN IMMEDIATE` takes the write lock up front, so concurrent writers
- * (a CLI next to a running server) queue instead of failing.
- *
- * They queue on timers: SQLite's own busy handler sleeps on the thread that called it, which
- * here is the event loop, so every request of the process would stall meanwhile (and with
- * two connections in one process, the holder of the lock could never finish).
- */
-class ImmediateSqliteDriver extends SqliteDriver {
-  constructor(
-    config: SqliteDialectConfig,
-    private readonly lock: WriteLockWait,
-  ) {
-    super(config);
-  }
-
-  override async beginTransaction(connection: DatabaseConnection): Promise<void> {
-    const { sqlite, busyTimeoutMs } = this.lock;
-    const deadline = Date.now() + busyTimeoutMs;
-    for (let pause = 1; ; pause = Math.min(pause * 2, 25)) {
-      // exec(): a pragma acts when prepared, so a prepared one would not act again, and
-      // exec() is the cheapest way to run one (well under a microsecond).
-      sqlite.exec('pragma busy_timeout = 0');
-      try {
-        await connection.executeQuery(CompiledQuery.raw('begin immediate'));
-        return;
-      } catch (err) {
-        if ((err as { code?: unknown }).code !== 'SQLITE_BUSY' || Date.now() >= deadline) throw err;
-      } finally {
-        sqlite.exec(`pragma busy_timeout = ${Math.trunc(busyTimeoutMs)}`);
-      }
-      await sleep(pause);
-    }
-  }
-
-  override async destroy(): Promise<void> {
-    // The worker first, and wait for it: its connection is closed, its last checkpoint
-    // done, before the database counts as closed, rather than cut off by the process ending.
-    await this.lock.stopCheckpointer?.();
-    await super.destroy();
-  }
-}
-
-class ImmediateSqliteDialect extends SqliteDialect {
-  constructor(
-    private readonly sqliteConfig: SqliteDialectConfig,
-    private readonly lock: WriteLockWait,
-  ) {
-    super(sqliteConfig);
-  }
-
-  override createDriver(): Driver {
-    return new ImmediateSqliteDriver(this.sqliteConfig, this.lock);
-  }
-}
-
-/** Prepared statements kept per SQLite connection; enough for every query the server makes. */
-const STATEMENT_CACHE_SIZE = 256;
-
-/**
- * Kysely prepares every query anew, and preparing costs as much as running a short
- * query. The server runs the same few queries over and over, so the connection reuses
- * prepared statements by SQL text (bounded; the oldest is dropped first). Statements are
- * used one at a time on SQLite's single connection, so reuse is safe.
- */
-function reusingStatements(sqlite: BetterSqlite3.Database): SqliteDatabase {
-  const statements = new Map<string, BetterSqlite3.Statement>();
-  return {
-    close: () => {
-      statements.clear();
-      sqlite.close();
-    },
-    prepare: (sql) => {
-      let statement = statements.get(sql);
-      if (statement === undefined) {
-        statement = sqlite.prepare(sql);
-        if (statements.size >= STATEMENT_CACHE_SIZE) statements.delete(statements.keys().next().value as string);
-        statements.set(sql, statement);
-      }
-      return statement;
-    },
-  };
-}
 
 /** Options of {@link openSqlite}. */
 export interface SqliteOptions {
@@ -211,7 +106,7 @@ export function openSqlite(path: string, options: SqliteOptions = {}): Database 
   sqlite.pragma('foreign_keys = ON');
   const stopCheckpointer = options.backgroundCheckpoints === true && path !== ':memory:' ? startCheckpointer(sqlite, path) : undefined;
   return new Kysely<Tables>({
-    dialect: new ImmediateSqliteDialect({ database: reusingStatements(sqlite) }, { sqlite, busyTimeoutMs, ...(stopCheckpointer ? { stopCheckpointer } : {}) }),
+    dialect: groupCommitSqliteDialect(sqlite, { busyTimeoutMs, ...(stopCheckpointer ? { beforeClose: stopCheckpointer } : {}) }),
   });
 }
 

@@ -47,8 +47,9 @@ describe.each(await databaseTargets())('token issue on $kind', (target) => {
       groups: ['a', 'b'],
       org: { id: 7 },
     });
-    // The jti names the token's family (how revocation finds it) and 96 random bits.
-    expect(payload.jti).toMatch(/^[A-Za-z0-9_-]{22}\.[A-Za-z0-9_-]{16}$/);
+    // The jti names the token's family (how revocation finds it: the issue time in hex and
+    // 96 random bits) and 96 random bits of its own.
+    expect(payload.jti).toMatch(new RegExp(`^${T0.toString(16).padStart(12, '0')}[A-Za-z0-9_-]{16}\\.[A-Za-z0-9_-]{16}$`));
   });
 
   it('issues an opaque refresh token of at least 256 bits, stored only as a SHA-256 hash', async () => {

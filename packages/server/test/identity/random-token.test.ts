@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { randomToken } from '../../src/lib/random-token.js';
+import { randomToken, timeOrderedId } from '../../src/lib/random-token.js';
 
 describe('randomToken', () => {
   it('gives base64url text of the asked number of bytes', () => {
@@ -24,5 +24,21 @@ describe('randomToken', () => {
       }
     }
     expect(bytes.size).toBe(9000);
+  });
+});
+
+describe('timeOrderedId', () => {
+  it('sorts by the time it was made for, whatever its random part', () => {
+    const times = [0, 1, 15, 16, 255, 1_700_000_000_000, 1_700_000_000_001, 1_800_000_000_000, 2 ** 47];
+    const ids = times.flatMap((t) => [timeOrderedId(t), timeOrderedId(t)]);
+    // SQLite compares text byte by byte, as this sort does.
+    const sorted = [...ids].sort((a, b) => Buffer.compare(Buffer.from(a), Buffer.from(b)));
+    expect(sorted.map((id) => parseInt(id.slice(0, 12), 16))).toEqual(times.flatMap((t) => [t, t]));
+  });
+
+  it('is unique within one millisecond, and has no dot', () => {
+    const ids = new Set(Array.from({ length: 5000 }, () => timeOrderedId(1_700_000_000_000)));
+    expect(ids.size).toBe(5000);
+    for (const id of ids) expect(id).toMatch(/^[0-9a-f]{12}[A-Za-z0-9_-]{16}$/);
   });
 });
