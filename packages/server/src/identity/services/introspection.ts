@@ -44,7 +44,8 @@ export class IntrospectionService {
    * by checking the same token twice in one request.
    */
   async introspect(clientId: string, token: string, hint?: string, caller?: { token: string; claims: AccessTokenClaims }): Promise<IntrospectionResponse> {
-    const accessFirst = hint !== 'refresh_token' && AccessTokenVerifier.looksLikeJwt(token);
+    // The caller's own token was verified as a JWT already: no need to match its shape again.
+    const accessFirst = hint !== 'refresh_token' && (caller?.token === token || AccessTokenVerifier.looksLikeJwt(token));
     if (accessFirst) {
       const answer = await this.access(clientId, token, caller);
       return answer.active || hint !== 'refresh_token' ? answer : this.refresh(clientId, token);
@@ -54,16 +55,21 @@ export class IntrospectionService {
   }
 
   private async access(clientId: string, token: string, caller?: { token: string; claims: AccessTokenClaims }): Promise<IntrospectionResponse> {
+    if (caller?.token === token) return this.describe(clientId, caller.claims);
     if (!AccessTokenVerifier.looksLikeJwt(token)) return INACTIVE;
     try {
-      const claims = caller !== undefined && caller.token === token ? caller.claims : await this.opts.verifier.verifyActive(token);
-      if (claims.client_id !== clientId) return INACTIVE;
-      const { iss, sub, aud, exp, iat, jti, client_id, scope, ...custom } = claims;
-      return { active: true, scope, client_id, sub, aud, iss, exp, iat, jti, token_type: 'Bearer', ...custom };
+      return this.describe(clientId, await this.opts.verifier.verifyActive(token));
     } catch (err) {
       if (err instanceof OAuthError) return INACTIVE;
       throw err;
     }
+  }
+
+  /** The RFC 7662 answer for an active access token's claims, to the client that holds it. */
+  private describe(clientId: string, claims: AccessTokenClaims): IntrospectionResponse {
+    if (claims.client_id !== clientId) return INACTIVE;
+    const { iss, sub, aud, exp, iat, jti, client_id, scope, ...custom } = claims;
+    return { active: true, scope, client_id, sub, aud, iss, exp, iat, jti, token_type: 'Bearer', ...custom };
   }
 
   private async refresh(clientId: string, token: string): Promise<IntrospectionResponse> {
