@@ -63,6 +63,8 @@ export interface IdentityEvents {
   singleSessionRevocations?(families: number): void;
   /** This process committed a change of the signing-key set (first keys, a rotation, retired keys dropped). */
   signingKeyRotation?(): void;
+  /** A Basic request was refused 503 because too many secret checks were waiting. */
+  secretChecksBusy?(): void;
 }
 
 /** How long expired tokens are kept before housekeeping deletes them. */
@@ -91,7 +93,13 @@ export async function createIdentityServices(options: IdentityServicesOptions): 
     onRotation: () => options.events?.signingKeyRotation?.(),
   });
   await signingKeys.start();
-  const clientAuth = new ClientAuthenticator({ db, secretBox, clock, clockSkewSec: config.sidecar.clockSkewSec });
+  const clientAuth = new ClientAuthenticator({
+    db,
+    secretBox,
+    clock,
+    clockSkewSec: config.sidecar.clockSkewSec,
+    onChecksBusy: () => options.events?.secretChecksBusy?.(),
+  });
   const verifier = new AccessTokenVerifier({ db, signingKeys, clock, issuer: id.issuer });
   const issuer = new TokenIssuer({
     db,

@@ -26,6 +26,7 @@ export class IdentityMetrics extends ServiceMetrics {
   readonly revocations: Counter<'outcome'>;
   readonly singleSessionRevocations: Counter;
   readonly signingKeyRotations: Counter;
+  readonly secretChecksRefused: Counter;
   /** What the services report as it happens (refresh-token reuse, revocations). */
   readonly events: IdentityEvents;
 
@@ -54,6 +55,10 @@ export class IdentityMetrics extends ServiceMetrics {
       'idsvc_signing_key_rotations_total',
       'Changes of the signing-key set committed by this process: the first keys, a rotation, retired keys dropped.',
     );
+    this.secretChecksRefused = this.counter(
+      'idsvc_secret_checks_refused_total',
+      'Basic token issues refused 503 because too many client secrets were already waiting to be checked (scrypt).',
+    );
     for (const grant of ['issue', 'refresh_token']) this.tokensIssued.inc({ grant }, 0);
     for (const outcome of REVOCATION_OUTCOMES) this.revocations.inc({ outcome }, 0);
     this.events = {
@@ -61,6 +66,7 @@ export class IdentityMetrics extends ServiceMetrics {
       revocation: (outcome) => this.revocations.inc({ outcome }),
       singleSessionRevocations: (families) => this.singleSessionRevocations.inc(families),
       signingKeyRotation: () => this.signingKeyRotations.inc(),
+      secretChecksBusy: () => this.secretChecksRefused.inc(),
     };
   }
 

@@ -10,14 +10,20 @@
  * The digest includes the stored hash, so a rotated secret never matches an old entry even
  * when the rotation happened in another process; rotation and disabling in this process also
  * drop the client's entries at once. The cache is bounded (least recently used out first).
+ *
+ * Secrets not remembered are checked two at a time, with at most 32 waiting; a request
+ * beyond that is refused 503 `temporarily_unavailable` without any scrypt run. A stream of
+ * wrong secrets therefore costs at most two threads of the pool, and clients whose secret
+ * is remembered never wait behind it.
  */
 import { createHmac, randomBytes } from 'node:crypto';
 import { checkTimestamp, decodeBase64, parseIdempotencyKey, verifySignatureSync } from '@idsvc/protocol';
 import { BoundedCache } from '../../lib/bounded-cache.js';
 import type { Clock } from '../../lib/clock.js';
-import { InvalidClientError, InvalidRequestError } from '../../lib/oauth-error.js';
+import { InvalidClientError, InvalidRequestError, OAuthError } from '../../lib/oauth-error.js';
 import type { SecretBox } from '../../lib/secret-box.js';
 import { verifySecret } from '../../lib/secret-hash.js';
+import { WorkGate } from '../../lib/work-gate.js';
 import { findClient, type ClientRecord } from '../../storage/clients-repository.js';
 import type { Database } from '../../storage/schema.js';
 
@@ -44,6 +50,12 @@ export interface ClientAuthenticatorOptions {
   clockSkewSec: number;
   /** Most verified secrets remembered (default 10,000). */
   cacheSize?: number;
+  /** Basic secrets checked (scrypt) at once; default 2 of libuv's 4 threads. */
+  maxConcurrentChecks?: number;
+  /** Secret checks that may wait for a turn; beyond that a request gets 503 (default 32). */
+  maxQueuedChecks?: number;
+  /** Called for each request refused because too many secret checks were waiting. */
+  onChecksBusy?: () => void;
 }
 
 const BASIC_CHALLENGE = 'Basic realm="idsvc"';
@@ -69,10 +81,13 @@ export class ClientAuthenticator {
   private readonly verified: BoundedCache<string, string>;
   /** Checks in progress, so a burst with one new secret runs scrypt once. */
   private readonly pending = new Map<string, Promise<boolean>>();
+  /** Bounds the scrypt runs, which anyone can cause with a wrong secret (see WorkGate). */
+  private readonly checks: WorkGate;
 
   constructor(options: ClientAuthenticatorOptions) {
     this.opts = options;
     this.verified = new BoundedCache(options.cacheSize ?? 10_000);
+    this.checks = new WorkGate(options.maxConcurrentChecks ?? 2, options.maxQueuedChecks ?? 32);
   }
 
   /**
@@ -131,7 +146,15 @@ export class ClientAuthenticator {
     if (this.verified.get(digest) === clientId) return true;
     let check = this.pending.get(digest);
     if (check === undefined) {
-      check = verifySecret(secret, secretHash).finally(() => this.pending.delete(digest));
+      const queued = this.checks.run(() => verifySecret(secret, secretHash));
+      if (queued === undefined) {
+        this.opts.onChecksBusy?.();
+        throw new OAuthError('temporarily_unavailable', {
+          description: 'Too many client authentications are in progress; retry shortly.',
+          detail: `secret checks queue full (client ${clientId})`,
+        });
+      }
+      check = queued.finally(() => this.pending.delete(digest));
       this.pending.set(digest, check);
     }
     const ok = await check;
