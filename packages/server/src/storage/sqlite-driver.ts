@@ -192,10 +192,12 @@ class GroupCommitSqliteDriver implements Driver {
   execute<R>(held: HeldConnection, query: CompiledQuery): Promise<QueryResult<R>> {
     const statement = this.prepare(query.sql);
     const parameters = query.parameters as unknown[];
+    // A write outside any transaction (`readonly` is SQLite's own verdict, so an UPDATE ...
+    // RETURNING counts as a write although it returns rows): SQLite commits it by itself,
+    // but only once the open group is committed. Holding the lock means no transaction is
+    // halfway.
+    if (!statement.readonly && held.group === undefined) this.commitGroup();
     if (statement.reader) return Promise.resolve({ rows: statement.all(parameters) as R[] });
-    // A write outside any transaction: SQLite commits it by itself, but only once the
-    // open group is committed. Holding the lock means no transaction is halfway.
-    if (held.group === undefined) this.commitGroup();
     const { changes, lastInsertRowid } = statement.run(parameters);
     return Promise.resolve({ numAffectedRows: BigInt(changes), insertId: BigInt(lastInsertRowid), rows: [] });
   }

@@ -122,6 +122,16 @@ describe('SQLite group commit', () => {
     expect(commits).toBe(1);
   });
 
+  it('counts an UPDATE ... RETURNING outside a transaction as a write: the group commits first, then the update', async () => {
+    await db.transaction().execute((trx) => insert(trx, 1));
+    const grouped = db.transaction().execute((trx) => insert(trx, 2));
+    const updated = await db.updateTable('t').set({ x: 20 }).where('x', '=', 2).returningAll().execute();
+    expect(updated).toEqual([{ x: 20 }]);
+    // Resolved means committed, the group's insert included.
+    expect(committedRows()).toEqual([1, 20]);
+    await grouped;
+  });
+
   it('commits an open group when the database is closed', async () => {
     let inserted!: () => void;
     const reached = new Promise<void>((resolve) => (inserted = resolve));
