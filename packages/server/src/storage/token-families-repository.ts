@@ -53,7 +53,10 @@ const insertFamilyRow = compiledCommand(
     }),
 );
 
-export async function insertFamily(db: Database, family: Omit<FamilyRecord, 'status' | 'revokedAt' | 'revokedReason'>): Promise<void> {
+/** What a new family is made of; it starts active. */
+export type NewFamily = Omit<FamilyRecord, 'status' | 'revokedAt' | 'revokedReason'>;
+
+export async function insertFamily(db: Database, family: NewFamily): Promise<void> {
   await insertFamilyRow(db, family.id, family.clientId, family.subject, family.scope, family.audience, JSON.stringify(family.claims), family.createdAt);
 }
 

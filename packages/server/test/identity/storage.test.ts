@@ -6,7 +6,7 @@ import { migrate } from '../../src/storage/migrate.js';
 import { pruneExpired } from '../../src/storage/maintenance.js';
 import { accessTokenState, revokeAccessToken } from '../../src/storage/access-tokens-repository.js';
 import { insertClient } from '../../src/storage/clients-repository.js';
-import { exchangeRefreshToken, insertRefreshToken, findRefreshToken } from '../../src/storage/refresh-tokens-repository.js';
+import { exchangeRefreshToken, insertFamilyWithRefreshToken, insertRefreshToken, findRefreshToken } from '../../src/storage/refresh-tokens-repository.js';
 import { insertFamily, revokeFamily, revokeOtherFamilies, findFamily } from '../../src/storage/token-families-repository.js';
 import { isUniqueViolation } from '../../src/storage/database.js';
 import { databaseTargets, withDatabase } from '../helpers/db.js';
@@ -113,6 +113,20 @@ describe.each(await databaseTargets())('storage on $kind', (target) => {
     expect(await tokenStatus(tokens.keep)).toBe('active');
     expect(await tokenStatus(tokens.otherSubject)).toBe('active');
     expect(await revokeOtherFamilies(tdb.db, 'store-client', subject, keep, T0 + 8)).toBe(0);
+  });
+
+  it('starts a family with its first refresh token, both or neither', async () => {
+    const id = `f-${randomBytes(4).toString('hex')}`;
+    const tokenHash = `h-${randomBytes(8).toString('hex')}`;
+    await insertFamilyWithRefreshToken(tdb.db, { id, clientId: 'store-client', subject: 'first', scope: 'a', audience: 'x', claims: { k: 2 }, createdAt: T0 }, { tokenHash, createdAt: T0, expiresAt: T0 + 1000 });
+    const found = await findRefreshToken(tdb.db, tokenHash);
+    expect(found).toMatchObject({ status: 'active', expiresAt: T0 + 1000, family: { id, subject: 'first', claims: { k: 2 }, status: 'active' } });
+
+    // A token hash already taken: the new family is not kept either.
+    const other = `f-${randomBytes(4).toString('hex')}`;
+    const failed = await insertFamilyWithRefreshToken(tdb.db, { id: other, clientId: 'store-client', subject: 'first', scope: 'a', audience: 'x', claims: {}, createdAt: T0 }, { tokenHash, createdAt: T0, expiresAt: T0 + 1000 }).catch((e: unknown) => e);
+    expect(isUniqueViolation(failed)).toBe(true);
+    expect(await findFamily(tdb.db, other)).toBeUndefined();
   });
 
   it('exchanges a refresh token once: spends it and stores the next, and refuses a spent, expired or revoked one without a change', async () => {

@@ -8,7 +8,7 @@ import type { Clock } from '../../lib/clock.js';
 import { InvalidRequestError, InvalidScopeError, InvalidTargetError } from '../../lib/oauth-error.js';
 import { randomToken, timeOrderedId } from '../../lib/random-token.js';
 import type { ClientRecord } from '../../storage/clients-repository.js';
-import { insertRefreshToken } from '../../storage/refresh-tokens-repository.js';
+import { insertFamilyWithRefreshToken } from '../../storage/refresh-tokens-repository.js';
 import type { Database } from '../../storage/schema.js';
 import { insertFamily, revokeOtherFamilies } from '../../storage/token-families-repository.js';
 import type { SigningKeyService } from './signing-keys.js';
@@ -125,19 +125,22 @@ export class TokenIssuer {
     const access = await this.mintAccessToken(grant, now);
     const refresh = request.includeRefreshToken === true ? this.mintRefreshToken(now) : undefined;
 
+    const family = { id: grant.familyId, clientId: client.id, subject: grant.subject, scope, audience: grant.audience, claims, createdAt: now };
+    const firstToken = refresh === undefined ? undefined : { tokenHash: refresh.hash, createdAt: now, expiresAt: refresh.expiresAt };
+    const { db } = this.opts;
     let revokedFamilies = 0;
-    const store = async (db: Database): Promise<void> => {
-      await insertFamily(db, { id: grant.familyId, clientId: client.id, subject: grant.subject, scope, audience: grant.audience, claims, createdAt: now });
-      if (refresh !== undefined) {
-        await insertRefreshToken(db, { tokenHash: refresh.hash, familyId: grant.familyId, createdAt: now, expiresAt: refresh.expiresAt });
-      }
-      if (request.singleSession === true) {
-        revokedFamilies = await revokeOtherFamilies(db, client.id, grant.subject, grant.familyId, now);
-      }
-    };
-    // One row is atomic by itself; several go in one transaction, so a failure leaves none.
-    if (refresh === undefined && request.singleSession !== true) await store(this.opts.db);
-    else await this.opts.db.transaction().execute(store);
+    if (request.singleSession === true) {
+      // The new family and the revocation of the subject's others: all or nothing.
+      revokedFamilies = await db.transaction().execute(async (trx) => {
+        if (firstToken === undefined) await insertFamily(trx, family);
+        else await insertFamilyWithRefreshToken(trx, family, firstToken);
+        return revokeOtherFamilies(trx, client.id, grant.subject, grant.familyId, now);
+      });
+    } else if (firstToken !== undefined) {
+      await insertFamilyWithRefreshToken(db, family, firstToken);
+    } else {
+      await insertFamily(db, family);
+    }
     return { response: this.response(access, scope, refresh), familyId: grant.familyId, revokedFamilies };
   }
 
