@@ -3,7 +3,7 @@ import type { QueryCreator } from 'kysely';
 import { compiledCommand, compiledQuery } from './compiled-query.js';
 import { inTransaction, isPostgres } from './database.js';
 import type { Database, RefreshTokenStatus, Tables } from './schema.js';
-import { insertFamily, toFamilyRecord, type FamilyRecord, type NewFamily } from './token-families-repository.js';
+import { insertFamily, insertFamilyStatement, toFamilyRecord, type FamilyRecord, type NewFamily } from './token-families-repository.js';
 
 /** A refresh token with the family it belongs to. */
 export interface RefreshTokenRecord {
@@ -37,20 +37,7 @@ export async function insertRefreshToken(db: Database, token: NewRefreshToken): 
 const insertFamilyAndTokenRows = compiledCommand(
   (db, id: string, clientId: string, subject: string, scope: string, audience: string, claims: string, createdAt: number, tokenHash: string, expiresAt: number) =>
     db
-      .with('family', (q) =>
-        q.insertInto('token_families').values({
-          id,
-          client_id: clientId,
-          subject,
-          scope,
-          audience,
-          claims,
-          status: 'active',
-          created_at: createdAt,
-          revoked_at: null,
-          revoked_reason: null,
-        }),
-      )
+      .with('family', (q) => insertFamilyStatement(q, id, clientId, subject, scope, audience, claims, createdAt))
       .insertInto('refresh_tokens')
       .values({ token_hash: tokenHash, family_id: id, status: 'active', created_at: createdAt, expires_at: expiresAt, spent_at: null }),
 );

@@ -36,22 +36,32 @@ export function toFamilyRecord(row: Selectable<TokenFamiliesTable>): FamilyRecor
   };
 }
 
+/** The INSERT of a new, active family (a statement to build on; `claims` as JSON text). */
+export const insertFamilyStatement = (
+  db: QueryCreator<Tables>,
+  id: string,
+  clientId: string,
+  subject: string,
+  scope: string,
+  audience: string,
+  claims: string,
+  createdAt: number,
+) =>
+  db.insertInto('token_families').values({
+    id,
+    client_id: clientId,
+    subject,
+    scope,
+    audience,
+    claims,
+    status: 'active',
+    created_at: createdAt,
+    revoked_at: null,
+    revoked_reason: null,
+  });
+
 // The writes below run on every issue, refresh and revocation: compiled once (see compiled-query.ts).
-const insertFamilyRow = compiledCommand(
-  (db, id: string, clientId: string, subject: string, scope: string, audience: string, claims: string, createdAt: number) =>
-    db.insertInto('token_families').values({
-      id,
-      client_id: clientId,
-      subject,
-      scope,
-      audience,
-      claims,
-      status: 'active',
-      created_at: createdAt,
-      revoked_at: null,
-      revoked_reason: null,
-    }),
-);
+const insertFamilyRow = compiledCommand(insertFamilyStatement);
 
 /** What a new family is made of; it starts active. */
 export type NewFamily = Omit<FamilyRecord, 'status' | 'revokedAt' | 'revokedReason'>;

@@ -127,19 +127,16 @@ export class TokenIssuer {
 
     const family = { id: grant.familyId, clientId: client.id, subject: grant.subject, scope, audience: grant.audience, claims, createdAt: now };
     const firstToken = refresh === undefined ? undefined : { tokenHash: refresh.hash, createdAt: now, expiresAt: refresh.expiresAt };
-    const { db } = this.opts;
+    const store = (db: Database): Promise<void> => (firstToken === undefined ? insertFamily(db, family) : insertFamilyWithRefreshToken(db, family, firstToken));
     let revokedFamilies = 0;
     if (request.singleSession === true) {
       // The new family and the revocation of the subject's others: all or nothing.
-      revokedFamilies = await db.transaction().execute(async (trx) => {
-        if (firstToken === undefined) await insertFamily(trx, family);
-        else await insertFamilyWithRefreshToken(trx, family, firstToken);
+      revokedFamilies = await this.opts.db.transaction().execute(async (trx) => {
+        await store(trx);
         return revokeOtherFamilies(trx, client.id, grant.subject, grant.familyId, now);
       });
-    } else if (firstToken !== undefined) {
-      await insertFamilyWithRefreshToken(db, family, firstToken);
     } else {
-      await insertFamily(db, family);
+      await store(this.opts.db);
     }
     return { response: this.response(access, scope, refresh), familyId: grant.familyId, revokedFamilies };
   }
