@@ -1,11 +1,13 @@
 /**
- * Loads the shared test vectors (made by an independent implementation) at test time.
+ * Loads the protocol's test vectors at test time. They are fixtures in
+ * `packages/protocol/test/vectors/`, made by an independent implementation (see the
+ * README there); tests read them and never write them.
  */
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
-/** The vectors folder, found from this file: packages/protocol/test/support → repo root → ../shared/vectors. */
-export const VECTORS_DIR = new URL('../../../../../shared/vectors/', import.meta.url);
+/** The vectors folder, beside this file's folder: packages/protocol/test/vectors. */
+export const VECTORS_DIR = new URL('../vectors/', import.meta.url);
 
 /** One vector file: a description and its cases. */
 export interface VectorFile<T> {
@@ -17,7 +19,7 @@ export interface VectorFile<T> {
 export function loadVectors<T>(file: string): VectorFile<T> {
   const dir = fileURLToPath(VECTORS_DIR);
   if (!existsSync(dir)) {
-    throw new Error(`test vectors folder not found at ${dir}: the shared/ folder must sit beside the repository`);
+    throw new Error(`test vectors folder not found at ${dir}`);
   }
   const path = fileURLToPath(new URL(file, VECTORS_DIR));
   if (!existsSync(path)) throw new Error(`test vector file ${file} not found in ${dir}`);

@@ -1,11 +1,10 @@
 /**
  * HMAC client authentication at token issue (PROTOCOL.md section 7), checked against the
- * shared vectors made by an independent implementation.
+ * protocol's vectors made by an independent implementation.
  */
-import { readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import { makeIdempotencyKey, signSync } from '@idsvc/protocol';
 import { describe, expect, it } from 'vitest';
+import { loadVectors } from '../../../protocol/test/support/vectors.js';
 import { databaseTargets, withDatabase } from '../helpers/db.js';
 import { ISSUE_BODY, basic, decodeJwt, oauthError, post, registerClient, withIdentity } from '../helpers/identity.js';
 
@@ -24,11 +23,8 @@ interface NegativeCase {
   expected: { result: 'accept' | 'reject'; httpStatus?: number; errorCodes?: string[] };
 }
 
-// packages/server/test/identity → the shared/ folder beside the repository.
-const VECTORS = new URL('../../../../../shared/vectors/', import.meta.url);
-const load = <T>(file: string): T[] => (JSON.parse(readFileSync(fileURLToPath(new URL(file, VECTORS)), 'utf8')) as { cases: T[] }).cases;
-const hmacCases = load<HmacCase>('hmac.json');
-const negativeCases = load<NegativeCase>('negative.json').filter((c) => c.kind === 'hmac');
+const hmacCases = loadVectors<HmacCase>('hmac.json').cases;
+const negativeCases = loadVectors<NegativeCase>('negative.json').cases.filter((c) => c.kind === 'hmac');
 const PARTNER_SECRET = 'external-partner-hmac-secret-key-32chars!';
 
 describe.each(await databaseTargets())('HMAC client authentication on $kind', (target) => {

@@ -1,9 +1,8 @@
 /**
- * The fixed vectors of the shared specification (made by an independent implementation),
- * replayed against a live sidecar: an existing client's exact bytes must be served unchanged.
+ * The protocol's fixed vectors (made by an independent implementation, kept as fixtures in
+ * packages/protocol/test/vectors), replayed against a live sidecar: an existing client's
+ * exact bytes must be served unchanged.
  */
-import { existsSync, readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import {
   buildAad,
@@ -15,15 +14,8 @@ import {
 } from '@idsvc/protocol';
 import { ManualClock } from '../../src/lib/clock.js';
 import { injectTransport, type WireResponse } from '../helpers/wire-client.js';
+import { loadVectors } from '../../../protocol/test/support/vectors.js';
 import { type TestSidecar, testSidecar } from './fixtures.js';
-
-const VECTORS = fileURLToPath(new URL('../../../../../shared/vectors/', import.meta.url));
-
-function vectors<T>(file: string): T {
-  const path = `${VECTORS}${file}`;
-  if (!existsSync(path)) throw new Error(`test vectors not found at ${path}: the shared specification must sit beside the repository`);
-  return JSON.parse(readFileSync(path, 'utf8')) as T;
-}
 
 interface Chain {
   name: string;
@@ -47,8 +39,8 @@ interface Negative {
   expected: { result: 'accept' | 'reject'; httpStatus?: number; errorCodes?: string[]; plaintext?: string };
 }
 
-const chains = vectors<{ cases: Chain[] }>('session_chain.json').cases;
-const negatives = vectors<{ cases: Negative[] }>('negative.json').cases;
+const chains = loadVectors<Chain>('session_chain.json').cases;
+const negatives = loadVectors<Negative>('negative.json').cases;
 
 let sidecar: TestSidecar | undefined;
 afterEach(async () => {
