@@ -258,7 +258,7 @@ async function sealedCall(sidecar: string, session: ClientSession, path: string,
   const response = await fetch(new URL(request.path, sidecar), { method: 'POST', headers: request.headers, body: request.body });
   const text = await response.text();
   const answerKey = response.headers.get('x-idempotency-key');
-  // Refusals before a session is found are plaintext (PROTOCOL.md section 5): no answer key.
+  // Refusals before a session is found are plaintext (docs/protocol.md section 5): no answer key.
   if (answerKey === null) return { status: response.status, body: JSON.parse(text) as unknown };
   const headers = { 'x-idempotency-key': answerKey, 'x-kid': response.headers.get('x-kid') ?? undefined };
   return { status: response.status, body: openAnswer(session, text, headers) };

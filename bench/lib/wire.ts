@@ -1,5 +1,5 @@
 /**
- * The load generator's side of the wire protocol (PROTOCOL.md), with the protocol
+ * The load generator's side of the wire protocol (docs/protocol.md), with the protocol
  * package's synchronous node functions: key pairs and session keys, sealed requests with
  * a fresh `X-Idempotency-Key` each, and the opening of sealed answers.
  */

@@ -1,5 +1,5 @@
 /**
- * Scenario 2: encrypted introspection through the sidecar (PROTOCOL.md section 8), against
+ * Scenario 2: encrypted introspection through the sidecar (docs/protocol.md section 8), against
  * the AES-GCM ceiling route. One session and one access token per connection; each request
  * introspects the session's own token with that token as the bearer, as step 3 of the
  * journey does. Requests are sealed ahead.

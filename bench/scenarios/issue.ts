@@ -1,5 +1,5 @@
 /**
- * Scenario 3: token issue with Basic through the sidecar (PROTOCOL.md section 8), against
+ * Scenario 3: token issue with Basic through the sidecar (docs/protocol.md section 8), against
  * the AES-GCM ceiling route. One session and one subject per connection; every issue asks
  * for a refresh token, so each starts a token family stored with its access and refresh
  * token records. Requests are sealed ahead.

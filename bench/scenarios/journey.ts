@@ -1,5 +1,5 @@
 /**
- * Scenario 5: the 6-step journey of PROTOCOL.md section 9, as many per second as a pool of
+ * Scenario 5: the 6-step journey of docs/protocol.md section 9, as many per second as a pool of
  * virtual clients (one per connection) can complete. Each connection runs the six steps in
  * order, built live from the previous answers, the generator doing a real client's work:
  * two key pairs and handshakes, four sealed requests, four opened answers. A journey counts

@@ -1,5 +1,5 @@
 /**
- * Scenario 4: refresh with rotation through the sidecar (PROTOCOL.md section 8,
+ * Scenario 4: refresh with rotation through the sidecar (docs/protocol.md section 8,
  * `POST /api/v1/token`), against the AES-GCM ceiling route. Each request spends a refresh
  * token and gets the next one, so requests are built live: a pool of token chains (three
  * per connection, each started by an issue), each request takes a chain, and its answer,

@@ -1,5 +1,5 @@
 /**
- * Scenario 1: anonymous session init (PROTOCOL.md section 3), against the ECDH + HKDF
+ * Scenario 1: anonymous session init (docs/protocol.md section 3), against the ECDH + HKDF
  * ceiling route. Requests are prepared ahead, each with a fresh idempotency key, from a
  * pool of client key pairs; every answer's status, shape and `X-Kid` are checked, and one
  * in 50 is completed on the client side (server point validated, ECDH, HKDF).

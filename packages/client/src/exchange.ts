@@ -1,5 +1,5 @@
 /**
- * One encrypted request and its answer (PROTOCOL.md section 5): seal the JSON body under
+ * One encrypted request and its answer (docs/protocol.md section 5): seal the JSON body under
  * the session key with an AAD bound to this message's idempotency key, send the envelope,
  * and open the sealed answer with the AAD of the answer's own headers.
  */
@@ -23,7 +23,7 @@ export interface EncryptedRequest {
   body: Record<string, unknown>;
   /** The full `Authorization` value (`Basic …` or `Bearer …`), if any. */
   authorization?: string;
-  /** Sign the request with this client secret (HMAC, PROTOCOL.md section 7). */
+  /** Sign the request with this client secret (HMAC, docs/protocol.md section 7). */
   hmacSecret?: string;
 }
 

@@ -1,5 +1,5 @@
 /**
- * Sessions: the ECDH handshake with the sidecar (PROTOCOL.md sections 3 and 4) and the
+ * Sessions: the ECDH handshake with the sidecar (docs/protocol.md sections 3 and 4) and the
  * session key it yields, with its expiry and its zeroization.
  */
 import {

@@ -1,5 +1,5 @@
 /**
- * Request and answer shapes of the identity routes (PROTOCOL.md section 8). Answers keep
+ * Request and answer shapes of the identity routes (docs/protocol.md section 8). Answers keep
  * their wire names (RFC 6749 / 7662 snake_case); requests are camelCase in the SDK and
  * travel as the wire names.
  */

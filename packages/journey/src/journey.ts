@@ -1,5 +1,5 @@
 /**
- * One journey: the six steps of PROTOCOL.md section 9 and the final family check, with the
+ * One journey: the six steps of docs/protocol.md section 9 and the final family check, with the
  * state that links them (session, issued tokens, rotated tokens). Steps run one at a time.
  */
 import { IdentityClient, IdentityClientError, ServiceError, type TokenResponse, type WireExchange } from '@idsvc/client';
@@ -220,7 +220,7 @@ export class Journey {
   }
 
   /**
-   * PROTOCOL.md section 9: after step 6 the step-5 access token, used as a bearer, must be
+   * docs/protocol.md section 9: after step 6 the step-5 access token, used as a bearer, must be
    * refused with 401 invalid_token. That refusal is this step's success.
    */
   async #verifyFamilyDead(): Promise<StepResult> {

@@ -1,6 +1,6 @@
 import { utf8 } from './lib/bytes.js';
 
-/** The four fields the AAD of every envelope binds (PROTOCOL.md section 5). */
+/** The four fields the AAD of every envelope binds (docs/protocol.md section 5). */
 export interface AadFields {
   /** The timestamp half of the message's own `X-Idempotency-Key`, as sent. */
   timestamp: string;

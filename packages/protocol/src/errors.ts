@@ -1,5 +1,5 @@
 /**
- * The error codes of the wire protocol (PROTOCOL.md sections 5 and 8), one table.
+ * The error codes of the wire protocol (docs/protocol.md section 10, the error table), one table.
  *
  * Each code has exactly one HTTP status and one public description; the detail of
  * what went wrong belongs in the log, never in an answer.
@@ -39,7 +39,7 @@ export type ErrorCode = keyof typeof ERROR_CODES;
 
 /**
  * The wire name of a code. `payload_too_large` travels as `invalid_request` with status 413
- * (PROTOCOL.md section 5); every other code travels under its own name.
+ * (docs/protocol.md section 10); every other code travels under its own name.
  *
  * @example
  * ```ts

@@ -5,7 +5,7 @@ import { assertBytes, utf8 } from './lib/bytes.js';
 const INFO_PREFIX = 'SESSION|A256GCM|';
 
 /**
- * The HKDF `info` text of a session key (PROTOCOL.md section 4): `SESSION|A256GCM|<clientId>`,
+ * The HKDF `info` text of a session key (docs/protocol.md section 4): `SESSION|A256GCM|<clientId>`,
  * so two clients never share a key even with the same shared secret and session id.
  *
  * @example

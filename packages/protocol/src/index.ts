@@ -1,5 +1,5 @@
 /**
- * `@idsvc/protocol`: the wire format of the identity sidecar (PROTOCOL.md), for Node.
+ * `@idsvc/protocol`: the wire format of the identity sidecar (docs/protocol.md), for Node.
  * Everything of `@idsvc/protocol/web`, plus the node:crypto backend, the ready
  * {@link protocol} instance and the synchronous `*Sync` functions servers use.
  */

@@ -17,7 +17,7 @@ export interface Protocol {
   importPrivateKey(scalar32: Uint8Array): Promise<KeyPair>;
   /** ECDH: the 32-byte X coordinate. Throws InvalidPublicKeyError for a bad peer key. */
   sharedSecret(privateKey: PrivateKeyHandle, peerPublicKey65: Uint8Array): Promise<Uint8Array>;
-  /** HKDF-SHA256 session key (32 bytes) of PROTOCOL.md section 4. */
+  /** HKDF-SHA256 session key (32 bytes) of docs/protocol.md section 4. */
   deriveSessionKey(sharedSecret: Uint8Array, sessionId: string, clientId: string): Promise<Uint8Array>;
   /** AES-256-GCM: base64(IV ‖ ciphertext ‖ tag). A random IV unless one is given. */
   seal(key: Uint8Array, aad: Uint8Array, plaintext: Uint8Array | string, iv?: Uint8Array): Promise<string>;

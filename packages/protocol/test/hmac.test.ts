@@ -1,5 +1,5 @@
 /**
- * HMAC request signatures (PROTOCOL.md section 7) beyond the vectors: what a verifier
+ * HMAC request signatures (docs/protocol.md section 7) beyond the vectors: what a verifier
  * answers for signatures that are missing, malformed or made for other inputs.
  */
 import { describe, expect, it } from 'vitest';

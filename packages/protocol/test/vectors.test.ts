@@ -1,6 +1,6 @@
 /**
- * Every positive case of the shared vectors (PyCA `cryptography`), byte for byte, on the
- * node backend, the WebCrypto backend and the synchronous functions.
+ * Every positive case of the test vectors (made independently with PyCA `cryptography`),
+ * byte for byte, on the node backend, the WebCrypto backend and the synchronous functions.
  */
 import { describe, expect, it } from 'vitest';
 import { buildAad, decodeBase64, decodePublicKey, encodeBase64, hkdfInfo, kidFromSessionId, parseEnvelope, parseIdempotencyKey, sessionIdFromKid, stringToSign } from '../src/index.js';

@@ -3,7 +3,7 @@ import { toBytes, utf8 } from '../lib/bytes.js';
 import { toHex } from '../lib/hex.js';
 import { stringToSign } from './string-to-sign.js';
 
-/** What an HMAC signature covers (PROTOCOL.md section 7). */
+/** What an HMAC signature covers (docs/protocol.md section 7). */
 export interface SignatureInput {
   /** The client secret; text is taken as UTF-8. */
   secret: string | Uint8Array;

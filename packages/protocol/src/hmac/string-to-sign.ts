@@ -1,5 +1,5 @@
 /**
- * The path every HMAC signature covers, even behind a proxy prefix (PROTOCOL.md section 7).
+ * The path every HMAC signature covers, even behind a proxy prefix (docs/protocol.md section 7).
  *
  * @example
  * ```ts

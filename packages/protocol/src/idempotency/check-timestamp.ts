@@ -2,7 +2,7 @@ import { InvalidTimestampError } from '../errors.js';
 
 /**
  * Refuse a timestamp more than `windowSec` seconds away from the receiver's clock, in
- * either direction (PROTOCOL.md section 6, step 1). Throws {@link InvalidTimestampError}
+ * either direction (docs/protocol.md section 6, rule 1). Throws {@link InvalidTimestampError}
  * (400 `invalid_timestamp`). A timestamp in seconds instead of milliseconds is ~56 years
  * off and fails here.
  *

@@ -20,7 +20,7 @@ const NONCE = /^[\x21-\x2d\x2f-\x7e]{16,128}$/;
  * - no `.` at all, or a nonce shorter than 16 or longer than 128 characters, containing
  *   `.`, whitespace or non-ASCII → {@link MalformedInputError} (400 `invalid_request`);
  * - a timestamp that is not 1 to 16 decimal digits → {@link InvalidTimestampError}
- *   (400 `invalid_timestamp`: PROTOCOL.md section 5 names "timestamp not a number" there).
+ *   (400 `invalid_timestamp`, as docs/protocol.md section 6 says).
  *
  * It does not check the clock window: see {@link checkTimestamp}.
  *

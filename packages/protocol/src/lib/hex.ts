@@ -1,5 +1,5 @@
 /**
- * Lowercase hexadecimal, the encoding of signatures and body hashes (PROTOCOL.md section 7).
+ * Lowercase hexadecimal, the encoding of signatures and body hashes (docs/protocol.md section 7).
  */
 
 const HEX = '0123456789abcdef';

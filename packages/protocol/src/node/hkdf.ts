@@ -3,7 +3,7 @@ import { sessionKeyInputs } from '../hkdf.js';
 import { assertBytes } from '../lib/bytes.js';
 
 /**
- * The 32-byte session key of PROTOCOL.md section 4, synchronously.
+ * The 32-byte session key of docs/protocol.md section 4, synchronously.
  *
  * @example
  * ```ts

@@ -1,5 +1,5 @@
 /**
- * The identity API as a Fastify plugin: the plaintext routes of PROTOCOL.md section 8 on
+ * The identity API as a Fastify plugin: the plaintext routes of docs/protocol.md section 8 on
  * the paths the sidecar forwards to, the JWKS, the internal routes of the sidecar (bearer
  * check, client status) and the admin API.
  */

@@ -1,5 +1,5 @@
 /**
- * OAuth errors of the identity API (PROTOCOL.md section 8), one class per `error` code.
+ * OAuth errors of the identity API (docs/protocol.md section 8), one class per `error` code.
  *
  * Each error carries a public description (sent to the client) and a private detail
  * (logged only): a client learns *that* authentication failed, never *why*.

@@ -97,7 +97,7 @@ export async function createSidecarApp(options: SidecarAppOptions): Promise<Fast
   const ping = stores.ping?.bind(stores);
   registerOps(app, { metrics: new SidecarMetrics(), checks: ping !== undefined ? [{ name: 'redis', check: ping }] : [] });
   installErrorHandling(app);
-  // Bodies are JSON (PROTOCOL.md section 2); anything else is 415, not a string to trip on.
+  // Bodies are JSON (docs/protocol.md section 1); anything else is 415, not a string to trip on.
   app.removeContentTypeParser('text/plain');
   await registerCors(app, config.sidecar.corsOrigins);
 

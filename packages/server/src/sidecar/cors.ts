@@ -1,7 +1,7 @@
 import cors from '@fastify/cors';
 import type { FastifyInstance } from 'fastify';
 
-/** Request headers a browser client sends (PROTOCOL.md section 2). */
+/** Request headers a browser client sends (docs/protocol.md section 2). */
 export const CORS_ALLOWED_HEADERS = [
   'Content-Type',
   'Authorization',

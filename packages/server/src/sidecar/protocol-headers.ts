@@ -1,5 +1,5 @@
 /**
- * Reading the protocol's request headers (PROTOCOL.md section 2). Parsing of the values
+ * Reading the protocol's request headers (docs/protocol.md section 2). Parsing of the values
  * themselves is the protocol package's; this module only fetches them from the header map
  * and says which ones are missing.
  */

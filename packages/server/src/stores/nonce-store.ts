@@ -1,5 +1,5 @@
 /**
- * Replay protection (PROTOCOL.md section 6): every nonce a client uses is remembered for
+ * Replay protection (docs/protocol.md section 6): every nonce a client uses is remembered for
  * the nonce TTL, and a second use within that time is refused.
  */
 

@@ -1,5 +1,5 @@
 /**
- * Sessions of the sidecar (PROTOCOL.md section 3): the key agreed at session init, the
+ * Sessions of the sidecar (docs/protocol.md section 3): the key agreed at session init, the
  * client id it is bound to, and for authenticated sessions the subject.
  */
 

@@ -115,7 +115,7 @@ export class WireClient {
   }
 
   /**
-   * Session init (PROTOCOL.md section 3): anonymous, or authenticated with `bearer` and
+   * Session init (docs/protocol.md section 3): anonymous, or authenticated with `bearer` and
    * `subject`. On 200 the new session replaces the old one, whose key is zeroized.
    */
   async initSession(options: { bearer?: string; subject?: string; headers?: Record<string, string> } = {}): Promise<WireResponse> {

@@ -1,5 +1,5 @@
 /**
- * HMAC client authentication at token issue (PROTOCOL.md section 7), checked against the
+ * HMAC client authentication at token issue (docs/protocol.md section 7), checked against the
  * protocol's vectors made by an independent implementation.
  */
 import { makeIdempotencyKey, signSync } from '@idsvc/protocol';

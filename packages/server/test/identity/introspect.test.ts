@@ -1,4 +1,4 @@
-/** Introspection, RFC 7662 (PROTOCOL.md section 8): `POST /api/v1/introspect` with a bearer. */
+/** Introspection, RFC 7662 (docs/protocol.md section 8): `POST /api/v1/introspect` with a bearer. */
 import { describe, expect, it } from 'vitest';
 import { databaseTargets, withDatabase } from '../helpers/db.js';
 import { ISSUE_BODY, T0, bearer, issueTokens, oauthError, post, withIdentity, twoClients } from '../helpers/identity.js';

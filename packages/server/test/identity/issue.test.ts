@@ -1,4 +1,4 @@
-/** Token issue, PROTOCOL.md section 8: `POST /api/v1/token/issue` with Basic client authentication. */
+/** Token issue, docs/protocol.md section 8: `POST /api/v1/token/issue` with Basic client authentication. */
 import { createLocalJWKSet, jwtVerify } from 'jose';
 import { describe, expect, it } from 'vitest';
 import { identityServicesOf } from '../../src/identity/app.js';

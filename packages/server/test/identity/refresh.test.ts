@@ -1,5 +1,5 @@
 /**
- * Refresh with rotation (PROTOCOL.md section 8; RFC 9700 section 4.14.2):
+ * Refresh with rotation (docs/protocol.md section 8; RFC 9700 section 4.14.2):
  * `POST /api/v1/token` with `grant_type=refresh_token` and a bearer.
  */
 import { describe, expect, it } from 'vitest';

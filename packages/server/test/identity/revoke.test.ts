@@ -1,4 +1,4 @@
-/** Revocation, RFC 7009 (PROTOCOL.md section 8): `POST /api/v1/revoke` with a bearer. */
+/** Revocation, RFC 7009 (docs/protocol.md section 8): `POST /api/v1/revoke` with a bearer. */
 import { describe, expect, it } from 'vitest';
 import { databaseTargets, withDatabase } from '../helpers/db.js';
 import { T0, bearer, issueTokens, oauthError, post, withIdentity, isActive, twoClients } from '../helpers/identity.js';

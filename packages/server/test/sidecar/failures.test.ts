@@ -1,5 +1,5 @@
 /**
- * PROTOCOL.md section 5: every failure before a key is known answers in plaintext with the
+ * docs/protocol.md section 5: every failure before a key is known answers in plaintext with the
  * status and `error` of the table, in the OAuth shape, and never says why.
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';

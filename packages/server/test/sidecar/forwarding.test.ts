@@ -1,5 +1,5 @@
 /**
- * PROTOCOL.md sections 1 and 5: the sidecar forwards the plaintext byte for byte with the
+ * docs/protocol.md sections 1 and 5: the sidecar forwards the plaintext byte for byte with the
  * client's auth headers and its own internal headers, and seals whatever comes back, the
  * status passed through; an identity API that is down or failing gives an encrypted 502.
  */

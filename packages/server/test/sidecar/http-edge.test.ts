@@ -1,5 +1,5 @@
 /**
- * What browsers and raw HTTP see: CORS for the configured origins (PROTOCOL.md section 5),
+ * What browsers and raw HTTP see: CORS for the configured origins (docs/protocol.md section 5),
  * and limits enforced below the router (header size), still in the OAuth shape.
  */
 import { connect } from 'node:net';

@@ -1,5 +1,5 @@
 /**
- * PROTOCOL.md section 9 end to end: the 6-step journey through the sidecar and the real
+ * docs/protocol.md section 9 end to end: the 6-step journey through the sidecar and the real
  * identity API of one embedded stack, for the Basic client and for the HMAC client.
  */
 import { mkdtempSync, rmSync } from 'node:fs';

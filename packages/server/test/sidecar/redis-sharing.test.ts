@@ -1,5 +1,5 @@
 /**
- * PROTOCOL.md section 6: with several sidecar instances the stores are shared (Redis), so
+ * docs/protocol.md section 6: with several sidecar instances the stores are shared (Redis), so
  * a session made on one instance works on another, and a nonce replayed to another
  * instance is still caught.
  */

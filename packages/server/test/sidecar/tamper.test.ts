@@ -1,5 +1,5 @@
 /**
- * PROTOCOL.md section 5: the envelope is bound to its session key and to its AAD
+ * docs/protocol.md section 5: the envelope is bound to its session key and to its AAD
  * (timestamp, nonce, kid, client id). Changing any byte of it, or any of those fields,
  * is refused with one and the same `decryption_failed` answer, and nothing is forwarded.
  */

@@ -1,6 +1,6 @@
 /**
  * `POST /internal/v1/bearer/verify`: the sidecar's check of an authenticated session init
- * (PROTOCOL.md section 3). Answers 200 when the bearer is a live access token of the
+ * (docs/protocol.md section 3). Answers 200 when the bearer is a live access token of the
  * `x-clientid` client whose `sub` is `x-subject`, else 401 `unauthorized`. Without the
  * internal secret the route does not exist (404).
  */

@@ -1,5 +1,5 @@
 /**
- * `POST /api/v1/introspect` (RFC 7662; PROTOCOL.md section 8): the caller, authenticated by
+ * `POST /api/v1/introspect` (RFC 7662; docs/protocol.md section 8): the caller, authenticated by
  * its bearer, learns whether a token of its own is active and what it claims.
  */
 import { Type, type Static } from '@sinclair/typebox';

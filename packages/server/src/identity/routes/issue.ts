@@ -1,5 +1,5 @@
 /**
- * `POST /api/v1/token/issue` (PROTOCOL.md section 8): authenticate the client with Basic
+ * `POST /api/v1/token/issue` (docs/protocol.md section 8): authenticate the client with Basic
  * or an HMAC signature, then issue an access token (and a refresh token on request) in a
  * new token family.
  */

@@ -1,5 +1,5 @@
 /**
- * `POST /api/v1/revoke` (RFC 7009; PROTOCOL.md section 8). The answer is `200 {}` whether
+ * `POST /api/v1/revoke` (RFC 7009; docs/protocol.md section 8). The answer is `200 {}` whether
  * or not the token was known; only a bad caller gets 401. The bearer may have expired.
  */
 import { Type, type Static } from '@sinclair/typebox';

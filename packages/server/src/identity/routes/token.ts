@@ -1,5 +1,5 @@
 /**
- * `POST /api/v1/token` (PROTOCOL.md section 8): the refresh grant with rotation. The bearer
+ * `POST /api/v1/token` (docs/protocol.md section 8): the refresh grant with rotation. The bearer
  * authenticates the client and may have expired (refresh usually comes after expiry), but
  * its signature must hold and it must not be revoked.
  */

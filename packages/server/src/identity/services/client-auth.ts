@@ -1,6 +1,6 @@
 /**
  * Client authentication at token issue: HTTP Basic (internal clients) or an HMAC request
- * signature (external clients, PROTOCOL.md section 7). A client registered for one method
+ * signature (external clients, docs/protocol.md section 7). A client registered for one method
  * is refused with the other.
  *
  * Basic secrets are stored as scrypt hashes, which cost tens of milliseconds to check. A

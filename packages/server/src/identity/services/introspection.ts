@@ -1,5 +1,5 @@
 /**
- * Token introspection (RFC 7662; PROTOCOL.md section 8, `POST /api/v1/introspect`).
+ * Token introspection (RFC 7662; docs/protocol.md section 8, `POST /api/v1/introspect`).
  * A token is `active` only when it is valid, unexpired, unrevoked and was issued to the
  * calling client; for anything else the answer is exactly `{"active": false}`, so a caller
  * learns nothing about tokens that are not its own.

@@ -1,5 +1,5 @@
 /**
- * Refresh with rotation (PROTOCOL.md section 8, `POST /api/v1/token`; RFC 9700 section
+ * Refresh with rotation (docs/protocol.md section 8, `POST /api/v1/token`; RFC 9700 section
  * 4.14.2). A refresh token is spent by exchanging it: the client gets a new access token
  * and a new refresh token in the same family. Presenting a spent token again is reuse — a
  * sign the token leaked — and revokes the whole family.

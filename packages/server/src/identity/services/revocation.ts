@@ -1,5 +1,5 @@
 /**
- * Token revocation (RFC 7009; PROTOCOL.md section 8, `POST /api/v1/revoke`). Revoking a
+ * Token revocation (RFC 7009; docs/protocol.md section 8, `POST /api/v1/revoke`). Revoking a
  * refresh token revokes its whole family, access tokens included; revoking an access token
  * revokes that token. Tokens that are unknown, malformed or another client's are ignored
  * without a word: the answer is the same either way (RFC 7009 section 2.2).

@@ -1,5 +1,5 @@
 /**
- * Token issue (PROTOCOL.md section 8, `POST /api/v1/token/issue`): audience and scope
+ * Token issue (docs/protocol.md section 8, `POST /api/v1/token/issue`): audience and scope
  * checks, custom claims, a new token family, an RFC 9068 access token and, on request, an
  * opaque refresh token. Also mints the tokens of a refresh, so both paths sign alike.
  */
@@ -15,7 +15,7 @@ import type { SigningKeyService } from './signing-keys.js';
 
 /**
  * Claim names a client may not set through `custom_claims`: the registered JWT claims and
- * those with a meaning in OAuth or OpenID Connect (PROTOCOL.md section 8).
+ * those with a meaning in OAuth or OpenID Connect (docs/protocol.md section 8).
  */
 export const RESERVED_CLAIMS: ReadonlySet<string> = new Set([
   'iss', 'sub', 'aud', 'exp', 'nbf', 'iat', 'jti', 'client_id', 'scope', 'cnf', 'act', 'may_act',

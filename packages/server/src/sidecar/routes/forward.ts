@@ -1,5 +1,5 @@
 /**
- * The encrypted routes (PROTOCOL.md sections 5 and 6): token issue, introspection, refresh
+ * The encrypted routes (docs/protocol.md sections 5 and 6): token issue, introspection, refresh
  * and revocation. Each request is checked (headers, timestamp, session, envelope, nonce),
  * opened, forwarded byte for byte to the identity API, and its answer sealed for the client.
  */
@@ -38,7 +38,7 @@ export function forwardHandler(ctx: SidecarContext, path: string) {
     const headers = request.headers;
     const clientId = readClientId(headers);
     const { kid, sessionId } = readKid(headers);
-    // The clock window first: the cheapest check (PROTOCOL.md section 6).
+    // The clock window first: the cheapest check (docs/protocol.md section 6).
     const requestKey = readIdempotencyKey(headers, ctx.clock.now(), ctx.clockSkewSec);
     const payload = parseEnvelope(request.body);
 
@@ -49,7 +49,7 @@ export function forwardHandler(ctx: SidecarContext, path: string) {
 
       const aad = buildAad({ timestamp: requestKey.timestamp, nonce: requestKey.nonce, kid, clientId });
       const plaintext = openSync(session.key, aad, payload);
-      // Only a message that authenticates reaches the nonce store (PROTOCOL.md section 6).
+      // Only a message that authenticates reaches the nonce store (docs/protocol.md section 6).
       let fresh: boolean;
       try {
         fresh = await ctx.nonces.remember(clientId, requestKey.nonce, ctx.nonceTtlSec);

@@ -1,5 +1,5 @@
 /**
- * `POST /api/v1/session/init` (PROTOCOL.md section 3): an ECDH handshake that opens an
+ * `POST /api/v1/session/init` (docs/protocol.md section 3): an ECDH handshake that opens an
  * anonymous session, or an authenticated one when the caller shows a bearer token and
  * the subject it was issued for.
  */
@@ -41,7 +41,7 @@ export function sessionInitHandler(ctx: SidecarContext) {
       throw new ProtocolError('invalid_client', `session init for unknown or disabled client ${clientId}`);
     }
     // No key to authenticate the message yet, so the nonce is recorded right after the
-    // timestamp check (PROTOCOL.md section 6).
+    // timestamp check (docs/protocol.md section 6).
     if (!(await ctx.nonces.remember(clientId, requestKey.nonce, ctx.nonceTtlSec))) {
       throw new ProtocolError('replay_detected', 'session init nonce already used');
     }

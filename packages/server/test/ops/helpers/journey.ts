@@ -1,5 +1,5 @@
 /**
- * The 6-step journey of PROTOCOL.md section 9, step by step through whichever sidecar
+ * The 6-step journey of docs/protocol.md section 9, step by step through whichever sidecar
  * `pick(step)` names (the same one every time, or another one at each step), checking each
  * answer as a client relies on it.
  */
