@@ -1,6 +1,7 @@
 /**
- * The journey web app: static UI from `public/`, the step endpoints, and one journey per
- * browser behind an HttpOnly, SameSite=Strict cookie.
+ * The journey web app: static UI from `public/`, the step endpoints, one journey per
+ * browser behind an HttpOnly, SameSite=Strict cookie, and one journey shared by every
+ * caller without that cookie.
  */
 import { fileURLToPath } from 'node:url';
 import fastifyCookie from '@fastify/cookie';
@@ -32,7 +33,7 @@ export interface JourneyAppOptions {
   journeyTtlMs?: number;
 }
 
-/** Resolves the calling browser's journey, setting the cookie when a new one starts. */
+/** Resolves the caller's journey: its own by cookie, or the shared one without a cookie. */
 export type JourneyResolver = (request: FastifyRequest, reply: FastifyReply) => Journey;
 
 /**
@@ -63,7 +64,11 @@ export async function createJourneyApp(config: JourneyConfig, options: JourneyAp
   });
   app.addHook('onClose', async () => store.clear());
 
-  const journeyOf: JourneyResolver = (request, reply) => {
+  // A browser gets its own journey, and the cookie naming it, when it loads the page (or
+  // when its cookie names a journey that has expired). A caller without the cookie (curl,
+  // a script) is not handed one: it walks the shared journey, as with the seed's
+  // single-user app, so `POST /steps/1` … `/steps/6` work without a cookie jar.
+  const ownJourney: JourneyResolver = (request, reply) => {
     const { id, value, created } = store.resolve(request.cookies[JOURNEY_COOKIE]);
     if (created) {
       reply.setCookie(JOURNEY_COOKIE, id, {
@@ -75,6 +80,8 @@ export async function createJourneyApp(config: JourneyConfig, options: JourneyAp
     }
     return value;
   };
+  const journeyOf: JourneyResolver = (request, reply) =>
+    request.cookies[JOURNEY_COOKIE] === undefined ? store.shared() : ownJourney(request, reply);
 
   await app.register(fastifyCookie);
   app.addHook('onSend', async (_request, reply) => {
@@ -98,7 +105,13 @@ export async function createJourneyApp(config: JourneyConfig, options: JourneyAp
     void reply.code(404).send({ error: 'not_found', error_description: 'No such page or endpoint.' });
   });
 
-  await app.register(fastifyStatic, { root: PUBLIC_DIR, prefix: '/', index: ['index.html'] });
+  await app.register(fastifyStatic, { root: PUBLIC_DIR, prefix: '/', index: false });
+  const page = async (request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply> => {
+    ownJourney(request, reply);
+    return reply.sendFile('index.html');
+  };
+  app.get('/', page);
+  app.get('/index.html', page);
   registerInfoRoute(app, config, options);
   registerStepRoutes(app, journeyOf);
   return app;

@@ -33,7 +33,8 @@ export function usage(): string {
        node packages/journey/dist/main.js [--cli] [--json] [--help]
 
 The 6-step identity journey: session init, token issue, introspection, authenticated
-session, refresh with rotation, revocation. Without SIDECAR_URL the identity API
+session, refresh with rotation, revocation; then verify: the revoked family is dead
+(the step-5 access token is refused). Without SIDECAR_URL the identity API
 (:8140) and the sidecar (:8141) start in this process, in development mode, with
 SQLite under ./data and the development clients seeded.
 
@@ -46,6 +47,7 @@ Environment (also read from .env):
 ${vars}
   NO_COLOR            disable colours (FORCE_COLOR=1 forces them when not a terminal)
 
-Exit status (--cli): 0 when every step succeeded, 1 when one failed, 2 on bad usage.
+Exit status (--cli): 0 when the six steps and verify succeeded, 1 when one failed,
+2 on bad usage.
 `;
 }

@@ -1,15 +1,13 @@
 /**
- * The terminal journey (`--cli`): the six steps in order, one line each with its detail,
- * coloured when the terminal wants it, or one JSON document with `--json`.
- * The exit status is 0 only when every step succeeded.
+ * The terminal journey (`--cli`): the six steps in order, then verify (the check that the
+ * revoked family is dead), one line each with its detail, coloured when the terminal
+ * wants it, or one JSON document with `--json`.
+ * The exit status is 0 only when every step and verify succeeded.
  */
 import { palette, type Palette } from './ansi.js';
 import type { JourneyConfig } from './config.js';
-import { Journey, PreconditionError, stepName, type StepNumber } from './journey.js';
+import { Journey, PreconditionError, STEPS, stepName, type StepId } from './journey.js';
 import type { AnyStepResult } from './results.js';
-
-/** The steps the CLI runs (the family check is the web UI's extra card). */
-const CLI_STEPS: readonly StepNumber[] = [1, 2, 3, 4, 5, 6];
 
 export interface CliOptions {
   sidecarUrl: string;
@@ -22,14 +20,16 @@ export interface CliOptions {
   fetch?: typeof globalThis.fetch;
 }
 
-/** A step that could not run because an earlier one failed. */
+/** A step (or verify) that could not run because an earlier step failed. */
 interface SkippedStep {
-  step: number;
+  step: StepId;
   name: string;
   success: false;
   skipped: true;
   error: string;
 }
+
+type Outcome = AnyStepResult | SkippedStep;
 
 /**
  * Run the journey and print it. Resolves to the exit status.
@@ -46,43 +46,49 @@ export async function runCli(config: JourneyConfig, options: CliOptions): Promis
     sidecarUrl: options.sidecarUrl,
     ...(options.fetch ? { fetch: options.fetch } : {}),
   });
-  const results: (AnyStepResult | SkippedStep)[] = [];
-  const total = CLI_STEPS.length;
+  const total = STEPS.length;
+  const attempt = async (step: StepId): Promise<Outcome> => {
+    let result: Outcome;
+    try {
+      result = await journey.run(step);
+    } catch (err) {
+      if (!(err instanceof PreconditionError)) throw err;
+      result = { step, name: stepName(step, config.authMethod), success: false, skipped: true, error: err.message };
+    }
+    if (!options.json) write(describe(result, total, p));
+    return result;
+  };
 
+  const steps: Outcome[] = [];
+  let verify: Outcome;
   if (!options.json) write(header(config, options.sidecarUrl, p));
   try {
-    for (const step of CLI_STEPS) {
-      let result: AnyStepResult | SkippedStep;
-      try {
-        result = await journey.run(step);
-      } catch (err) {
-        if (!(err instanceof PreconditionError)) throw err;
-        result = { step, name: stepName(step, config.authMethod), success: false, skipped: true, error: err.message };
-      }
-      results.push(result);
-      if (!options.json) write(describe(result, total, p));
-    }
+    for (const step of STEPS) steps.push(await attempt(step));
+    verify = await attempt('verify');
   } finally {
     journey.dispose();
   }
 
-  const passed = results.filter((r) => r.success).length;
+  const passed = steps.filter((r) => r.success).length;
+  const ok = passed === total && verify.success;
   if (options.json) {
     const document = {
-      ok: passed === total,
+      ok,
       passed,
       total,
       clientId: config.clientId,
       authMethod: config.authMethod,
       sidecarUrl: options.sidecarUrl,
-      steps: results,
+      steps,
+      verify,
     };
     write(`${JSON.stringify(document, null, 2)}\n`);
   } else {
-    const summary = `${passed} of ${total} steps passed`;
-    write(`\n${passed === total ? p.green(p.bold(summary)) : p.red(p.bold(summary))}\n`);
+    const verdict = verify.success ? 'passed' : 'skipped' in verify ? 'skipped' : 'failed';
+    const summary = `${passed} of ${total} steps passed, verify ${verdict}`;
+    write(`\n${ok ? p.green(p.bold(summary)) : p.red(p.bold(summary))}\n`);
   }
-  return passed === total ? 0 : 1;
+  return ok ? 0 : 1;
 }
 
 function header(config: JourneyConfig, sidecarUrl: string, p: Palette): string {
@@ -91,9 +97,9 @@ function header(config: JourneyConfig, sidecarUrl: string, p: Palette): string {
   return `\n${title}\n${p.dim('─'.repeat(72))}\n`;
 }
 
-/** One step: the status line, then its detail indented. */
-function describe(result: AnyStepResult | SkippedStep, total: number, p: Palette): string {
-  const label = `[${result.step}/${total}] ${result.name}`.padEnd(52);
+/** One step (or verify): the status line, then its detail indented. */
+function describe(result: Outcome, total: number, p: Palette): string {
+  const label = (result.step === 'verify' ? result.name : `[${result.step}/${total}] ${result.name}`).padEnd(52);
   if ('skipped' in result) return `${p.dim(label)} ${p.yellow('SKIP')}  ${p.dim(result.error)}\n`;
 
   const verdict = result.success ? p.green(' OK ') : p.red('FAIL');

@@ -13,6 +13,16 @@ export {
   type JourneyConfig,
 } from './config.js';
 export { explain, type Explanation } from './explain.js';
-export { Journey, PreconditionError, STEPS, stepName, type JourneyDeps, type StepNumber } from './journey.js';
+export {
+  Journey,
+  PreconditionError,
+  STEPS,
+  VERIFY_NAME,
+  stepName,
+  type JourneyDeps,
+  type JourneyState,
+  type StepId,
+  type StepNumber,
+} from './journey.js';
 export type { AnyStepResult, SessionStepResult, StepResult } from './results.js';
 export { JourneyStore, type JourneyStoreOptions } from './store.js';

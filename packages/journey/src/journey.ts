@@ -1,36 +1,59 @@
 /**
- * One journey: the six steps of docs/protocol.md section 9 and the final family check, with the
- * state that links them (session, issued tokens, rotated tokens). Steps run one at a time.
+ * One journey: the six steps of docs/protocol.md section 9, then "verify" (the check that the
+ * revoked family is dead), with the state that links them (session, issued tokens,
+ * rotated tokens) and the last result of each. Steps run one at a time.
  */
 import { IdentityClient, IdentityClientError, ServiceError, type TokenResponse, type WireExchange } from '@idsvc/client';
 import type { JourneyConfig } from './config.js';
 import { explain, type ExplainContext } from './explain.js';
 import { exchangeResult, sessionResult, type AnyStepResult, type StepResult } from './results.js';
 
-/** A step number; 7 is the check that the revoked family is dead. */
-export type StepNumber = 1 | 2 | 3 | 4 | 5 | 6 | 7;
+/** One of the six steps. */
+export type StepNumber = 1 | 2 | 3 | 4 | 5 | 6;
 
-/** The steps of the journey, in order. */
-export const STEPS: readonly StepNumber[] = [1, 2, 3, 4, 5, 6, 7];
+/**
+ * What can run: a step, or `verify`, the check after step 6 that the revoked family is
+ * dead. The check is not a seventh step; everywhere (routes, JSON, UI, CLI) it is `verify`.
+ */
+export type StepId = StepNumber | 'verify';
 
-/** The step names, as the UI and the CLI show them. */
-export function stepName(step: StepNumber, authMethod: 'basic' | 'hmac'): string {
-  const names: Record<StepNumber, string> = {
+/** The six steps, in order. */
+export const STEPS: readonly StepNumber[] = [1, 2, 3, 4, 5, 6];
+
+/** The name of the check after the six steps, as the UI, the CLI and the JSON give it. */
+export const VERIFY_NAME = 'Verify: the family is dead';
+
+/** The names, as the UI, the CLI and the JSON give them. */
+export function stepName(step: StepId, authMethod: 'basic' | 'hmac'): string {
+  const names: Record<StepId, string> = {
     1: 'Session Init (Anonymous ECDH)',
     2: authMethod === 'hmac' ? 'Token Issue (HMAC Signature + GCM)' : 'Token Issue (Basic Auth + GCM)',
     3: 'Token Introspection (Bearer + GCM)',
     4: 'Session Refresh (Authenticated ECDH)',
     5: 'Token Refresh (Bearer + GCM)',
     6: 'Token Revocation (Bearer + GCM)',
-    7: 'Family is dead',
+    verify: VERIFY_NAME,
   };
   return names[step];
+}
+
+/**
+ * Where a journey stands: the last result of every step run since the last reset (in
+ * step order), and of `verify`. What the UI shows after a reload.
+ */
+export interface JourneyState {
+  /** How many of the six steps last succeeded. */
+  passed: number;
+  /** Always 6. */
+  total: number;
+  steps: AnyStepResult[];
+  verify: StepResult | null;
 }
 
 /** A step was asked for before the one it builds on. Answers 400 with the message. */
 export class PreconditionError extends Error {
   constructor(
-    readonly step: StepNumber,
+    readonly step: StepId,
     message: string,
   ) {
     super(message);
@@ -71,6 +94,8 @@ export class Journey {
   /** Tokens of step 5. */
   #rotated: TokenResponse | undefined;
   #revoked = false;
+  /** The last result of each step and of verify, since the last reset. */
+  readonly #results = new Map<StepId, AnyStepResult>();
   /** Steps of one journey never overlap (a double click, "run all" twice). */
   #queue: Promise<unknown> = Promise.resolve();
 
@@ -90,10 +115,25 @@ export class Journey {
   }
 
   /** Run one step after any step still running. Throws {@link PreconditionError} when too early. */
-  run(step: StepNumber): Promise<AnyStepResult> {
-    const next = this.#queue.then(() => this.#run(step));
+  run(step: StepId): Promise<AnyStepResult> {
+    const next = this.#queue.then(async () => {
+      const result = await this.#run(step);
+      this.#results.set(step, result);
+      return result;
+    });
     this.#queue = next.catch(() => undefined);
     return next;
+  }
+
+  /** The last result of every step that ran since the last reset. */
+  state(): JourneyState {
+    const steps = STEPS.flatMap((step) => this.#results.get(step) ?? []);
+    return {
+      passed: steps.filter((result) => result.success).length,
+      total: STEPS.length,
+      steps,
+      verify: (this.#results.get('verify') as StepResult | undefined) ?? null,
+    };
   }
 
   /** Forget everything and zeroize the session key. */
@@ -109,9 +149,10 @@ export class Journey {
     this.#issued = undefined;
     this.#rotated = undefined;
     this.#revoked = false;
+    this.#results.clear();
   }
 
-  async #run(step: StepNumber): Promise<AnyStepResult> {
+  async #run(step: StepId): Promise<AnyStepResult> {
     switch (step) {
       case 1:
         return this.#sessionInit();
@@ -125,12 +166,12 @@ export class Journey {
         return this.#refresh();
       case 6:
         return this.#revoke();
-      case 7:
+      case 'verify':
         return this.#verifyFamilyDead();
     }
   }
 
-  #name(step: StepNumber): string {
+  #name(step: StepId): string {
     return stepName(step, this.#config.authMethod);
   }
 
@@ -140,7 +181,7 @@ export class Journey {
     return explanation;
   }
 
-  #require<T>(value: T | undefined, step: StepNumber, message: string): T {
+  #require<T>(value: T | undefined, step: StepId, message: string): T {
     if (value === undefined || value === false) throw new PreconditionError(step, message);
     return value;
   }
@@ -220,15 +261,15 @@ export class Journey {
   }
 
   /**
-   * docs/protocol.md section 9: after step 6 the step-5 access token, used as a bearer, must be
-   * refused with 401 invalid_token. That refusal is this step's success.
+   * Verify, after step 6 (docs/protocol.md section 9): the step-5 access token, used as a
+   * bearer, must be refused with 401 invalid_token. That refusal is the check's success.
    */
   async #verifyFamilyDead(): Promise<StepResult> {
-    this.#require(this.#revoked, 7, 'Run step 6 first (token revocation)');
+    this.#require(this.#revoked, 'verify', 'Run step 6 first (token revocation)');
     const rotated = this.#rotated as TokenResponse;
     try {
       const result = await this.#client.introspect(rotated.access_token, { tokenTypeHint: 'access_token' });
-      return exchangeResult(7, this.#name(7), result.wire, {
+      return exchangeResult('verify', this.#name('verify'), result.wire, {
         success: false,
         explanation: {
           error: `Expected 401 invalid_token, but the step-5 access token was accepted (HTTP ${result.status}).`,
@@ -237,15 +278,15 @@ export class Journey {
       });
     } catch (err) {
       if (err instanceof ServiceError && err.status === 401 && err.code === 'invalid_token') {
-        return exchangeResult(7, this.#name(7), err.wire, { success: true });
+        return exchangeResult('verify', this.#name('verify'), err.wire, { success: true });
       }
-      return exchangeResult(7, this.#name(7), wireOf(err), { success: false, explanation: this.#explain(err) });
+      return exchangeResult('verify', this.#name('verify'), wireOf(err), { success: false, explanation: this.#explain(err) });
     }
   }
 
   /** Run a token call and shape its result; a `failure` text marks a 2xx answer as a failed step. */
   async #exchange(
-    step: StepNumber,
+    step: StepId,
     call: () => Promise<{ wire: WireExchange; failure?: string }>,
   ): Promise<StepResult> {
     try {

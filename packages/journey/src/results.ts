@@ -4,11 +4,12 @@
  */
 import type { Session, WireExchange } from '@idsvc/client';
 import type { Explanation } from './explain.js';
+import type { StepId } from './journey.js';
 
-/** A token step (2, 3, 5, 6) or the final family check (7). */
+/** A token step (2, 3, 5, 6) or verify (the check that the family is dead). */
 export interface StepResult {
   kind: 'exchange';
-  step: number;
+  step: StepId;
   name: string;
   requestHeaders: Record<string, string>;
   requestBodyPlaintext: string | null;
@@ -30,7 +31,7 @@ export interface StepResult {
 /** A session step (1, 4). */
 export interface SessionStepResult {
   kind: 'session';
-  step: number;
+  step: StepId;
   name: string;
   success: boolean;
   durationMs: number;
@@ -53,7 +54,7 @@ export type AnyStepResult = StepResult | SessionStepResult;
 
 /** A token step result from its exchange (or from what was sent before it failed). */
 export function exchangeResult(
-  step: number,
+  step: StepId,
   name: string,
   wire: WireExchange | undefined,
   outcome: { success: true } | { success: false; explanation: Explanation },
@@ -79,7 +80,7 @@ export function exchangeResult(
 
 /** A session step result from the new session, or from the failure. */
 export function sessionResult(
-  step: number,
+  step: StepId,
   name: string,
   wire: WireExchange | undefined,
   outcome: { session: Session } | { explanation: Explanation },

@@ -1,6 +1,8 @@
 /**
  * Journeys by browser: a bounded map from a random journey id (the cookie) to its state,
- * with an idle TTL, so two people never share a journey and memory stays bounded.
+ * with an idle TTL, so two browsers never share a journey and memory stays bounded; plus
+ * the one shared journey of callers without the cookie (scripts, curl), as the seed's
+ * single-user app had.
  */
 import { randomBytes } from 'node:crypto';
 
@@ -33,6 +35,8 @@ export const JOURNEY_ID = /^[0-9a-f]{32}$/;
  */
 export class JourneyStore<T extends Disposable> {
   readonly #entries = new Map<string, { value: T; lastUsed: number }>();
+  /** The shared journey: outside the map, so a crowd of browsers never evicts it. */
+  #shared: { value: T; lastUsed: number } | undefined;
   readonly #create: () => T;
   readonly #max: number;
   readonly #ttlMs: number;
@@ -45,7 +49,7 @@ export class JourneyStore<T extends Disposable> {
     this.#now = options.now ?? Date.now;
   }
 
-  /** How many journeys are held. */
+  /** How many journeys of browsers are held (the shared one aside). */
   get size(): number {
     return this.#entries.size;
   }
@@ -71,13 +75,30 @@ export class JourneyStore<T extends Disposable> {
     return { id: fresh, value, created: true };
   }
 
+  /**
+   * The journey shared by every caller without a journey id. It is forgotten after the
+   * same idle TTL as the others (its session key zeroized) and then starts afresh.
+   */
+  shared(): T {
+    this.#sweep();
+    this.#shared ??= { value: this.#create(), lastUsed: 0 };
+    this.#shared.lastUsed = this.#now();
+    return this.#shared.value;
+  }
+
   /** Forget every journey, disposing of each. */
   clear(): void {
     for (const id of [...this.#entries.keys()]) this.#evict(id);
+    this.#shared?.value.dispose();
+    this.#shared = undefined;
   }
 
   #sweep(): void {
     const cutoff = this.#now() - this.#ttlMs;
+    if (this.#shared && this.#shared.lastUsed <= cutoff) {
+      this.#shared.value.dispose();
+      this.#shared = undefined;
+    }
     for (const [id, entry] of this.#entries) {
       if (entry.lastUsed > cutoff) break; // least recently used first: the rest are fresher
       this.#evict(id);

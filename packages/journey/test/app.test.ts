@@ -17,12 +17,24 @@ afterAll(async () => {
   await stack?.close();
 });
 
-/** A browser: keeps the journey cookie the app sets. */
+/** A browser: loads the page (which hands it its journey cookie), then keeps the cookie. */
 class Browser {
   cookie: string | undefined;
-  async post(path: string): Promise<LightMyRequestResponse> {
+
+  static async open(): Promise<Browser> {
+    const browser = new Browser();
+    await browser.request('GET', '/');
+    expect(browser.cookie).toMatch(/^[0-9a-f]{32}$/);
+    return browser;
+  }
+
+  post(path: string): Promise<LightMyRequestResponse> {
+    return this.request('POST', path);
+  }
+
+  async request(method: 'GET' | 'POST', path: string): Promise<LightMyRequestResponse> {
     const res = await app.inject({
-      method: 'POST',
+      method,
       url: path,
       ...(this.cookie ? { cookies: { [JOURNEY_COOKIE]: this.cookie } } : {}),
     });
@@ -72,8 +84,11 @@ describe('static UI', () => {
     const res = await app.inject({ method: 'GET', url: '/nope' });
     expect(res.statusCode).toBe(404);
     expect(res.json()).toEqual({ error: 'not_found', error_description: expect.any(String) });
-    const step = await app.inject({ method: 'POST', url: '/steps/9' });
-    expect(step.statusCode).toBe(404);
+    for (const url of ['/steps/9', '/steps/constructor', '/steps/__proto__']) {
+      const step = await app.inject({ method: 'POST', url });
+      expect(step.statusCode, url).toBe(404);
+      expect(step.json()).toEqual({ error: 'not_found', error_description: 'Steps are 1 to 6, verify and reset.' });
+    }
   });
 });
 
@@ -86,15 +101,15 @@ describe('step preconditions', () => {
     ['/steps/6', 'Run step 5 first (token refresh)'],
     ['/steps/verify', 'Run step 6 first (token revocation)'],
   ])('%s run too early answers 400 "%s"', async (path, message) => {
-    const res = await new Browser().post(path);
+    const res = await (await Browser.open()).post(path);
     expect(res.statusCode).toBe(400);
     expect(res.json()).toMatchObject({ error: 'step_out_of_order', error_description: message, success: false });
   });
 });
 
 describe('a whole journey', () => {
-  it('runs steps 1-6 and the family check with the seed field names', async () => {
-    const browser = new Browser();
+  it('runs steps 1-6 and verify with the seed field names', async () => {
+    const browser = await Browser.open();
     const results: Record<string, unknown>[] = [];
     for (const path of ['/steps/1', '/steps/2', '/steps/3', '/steps/4', '/steps/5', '/steps/6', '/steps/verify']) {
       const res = await browser.post(path);
@@ -135,22 +150,95 @@ describe('a whole journey', () => {
     expect(s4.sessionId).not.toBe(s1.sessionId);
     expect((s5.requestHeaders as Record<string, string>)['X-Kid']).toBe(s4.kid);
     expect(JSON.parse(s6.responseBodyDecrypted as string)).toEqual({});
-    expect(s7).toMatchObject({ step: 7, name: 'Family is dead', status: 401 });
+    expect(s7).toMatchObject({ step: 'verify', name: 'Verify: the family is dead', status: 401 });
     expect(JSON.parse(s7.responseBodyDecrypted as string)).toMatchObject({ error: 'invalid_token' });
   });
 
-  it('sets an HttpOnly, SameSite=Strict journey cookie', async () => {
-    const res = await app.inject({ method: 'POST', url: '/steps/reset' });
-    const cookie = res.cookies.find((c) => c.name === JOURNEY_COOKIE);
-    expect(cookie).toMatchObject({ httpOnly: true, sameSite: 'Strict', path: '/' });
-    expect(cookie?.value).toMatch(/^[0-9a-f]{32}$/);
+  it('loading the page sets an HttpOnly, SameSite=Strict journey cookie; a returning browser keeps its own', async () => {
+    for (const url of ['/', '/index.html']) {
+      const res = await app.inject({ method: 'GET', url });
+      expect(res.statusCode).toBe(200);
+      expect(res.body).toContain('Identity Journey');
+      const cookie = res.cookies.find((c) => c.name === JOURNEY_COOKIE);
+      expect(cookie).toMatchObject({ httpOnly: true, sameSite: 'Strict', path: '/' });
+      expect(cookie?.value).toMatch(/^[0-9a-f]{32}$/);
+      const again = await app.inject({ method: 'GET', url, cookies: { [JOURNEY_COOKIE]: cookie!.value } });
+      expect(again.cookies.find((c) => c.name === JOURNEY_COOKIE)).toBeUndefined();
+    }
+    // A cookie naming no journey (expired, or made up) gets a fresh journey and cookie.
+    const stale = await app.inject({ method: 'POST', url: '/steps/2', cookies: { [JOURNEY_COOKIE]: 'a'.repeat(32) } });
+    expect(stale.statusCode).toBe(400);
+    expect(stale.cookies.find((c) => c.name === JOURNEY_COOKIE)?.value).toMatch(/^(?!a{32})[0-9a-f]{32}$/);
+  });
+
+  it('GET /steps gives where the journey stands: the last result of each step run, until a reset', async () => {
+    const browser = await Browser.open();
+    expect((await browser.request('GET', '/steps')).json()).toEqual({ passed: 0, total: 6, steps: [], verify: null });
+    const ran = [(await browser.post('/steps/1')).json(), (await browser.post('/steps/2')).json()];
+    await browser.post('/steps/5'); // needs only step 2's tokens
+    const state = (await browser.request('GET', '/steps')).json<{
+      passed: number;
+      steps: { step: number; success: boolean; sessionId?: string }[];
+      verify: unknown;
+    }>();
+    expect(state.passed).toBe(3);
+    expect(state.steps.map((r) => r.step)).toEqual([1, 2, 5]);
+    expect(state.steps.slice(0, 2)).toEqual(ran);
+    expect(state.verify).toBeNull();
+
+    await browser.post('/steps/reset');
+    expect((await browser.request('GET', '/steps')).json()).toEqual({ passed: 0, total: 6, steps: [], verify: null });
+  });
+});
+
+describe('a client without cookies (the seed: curl -X POST :3506/steps/N, no cookie jar)', () => {
+  it('walks steps 1 to 6 over HTTP, reads the state, and resets, on the one shared journey', async () => {
+    const shared = await createJourneyApp(loadJourneyConfig({}), { sidecarUrl: stack.sidecarUrl });
+    try {
+      const base = await shared.listen({ host: '127.0.0.1', port: 0 });
+      // fetch keeps no cookies: every request below arrives without one, as curl's would.
+      const post = async (path: string) => {
+        const res = await fetch(`${base}${path}`, { method: 'POST' });
+        expect(res.headers.get('set-cookie'), path).toBeNull();
+        return { status: res.status, body: (await res.json()) as Record<string, unknown> };
+      };
+      for (const step of [1, 2, 3, 4, 5, 6]) {
+        const { status, body } = await post(`/steps/${step}`);
+        expect(status, `step ${step}`).toBe(200);
+        expect(body, `step ${step}: ${String(body.error)}`).toMatchObject({ step, success: true, error: null });
+      }
+      const state = (await (await fetch(`${base}/steps`)).json()) as { passed: number; steps: { step: number }[] };
+      expect(state.passed).toBe(6);
+      expect(state.steps.map((r) => r.step)).toEqual([1, 2, 3, 4, 5, 6]);
+
+      expect(await post('/steps/reset')).toEqual({ status: 200, body: { success: true, message: 'Journey reset' } });
+      const after = await post('/steps/2');
+      expect(after.status).toBe(400);
+      expect(after.body).toMatchObject({ error: 'step_out_of_order', error_description: 'Run step 1 first (session init)' });
+    } finally {
+      await shared.close();
+    }
+  });
+
+  it('a browser with its cookie neither sees nor disturbs the shared journey', async () => {
+    await app.inject({ method: 'POST', url: '/steps/reset' });
+    expect((await app.inject({ method: 'POST', url: '/steps/1' })).json()).toMatchObject({ success: true });
+
+    const browser = await Browser.open();
+    expect((await browser.request('GET', '/steps')).json()).toMatchObject({ steps: [] });
+    expect((await browser.post('/steps/2')).statusCode).toBe(400);
+    await browser.post('/steps/reset');
+
+    // The cookie-less caller's session survived the browser's reset.
+    expect((await app.inject({ method: 'POST', url: '/steps/2' })).json()).toMatchObject({ step: 2, success: true });
+    await app.inject({ method: 'POST', url: '/steps/reset' });
   });
 });
 
 describe('one journey per browser', () => {
   it('two cookies are two independent journeys', async () => {
-    const alice = new Browser();
-    const bob = new Browser();
+    const alice = await Browser.open();
+    const bob = await Browser.open();
     expect((await alice.post('/steps/1')).json()).toMatchObject({ success: true });
     expect((await alice.post('/steps/2')).json()).toMatchObject({ success: true });
     expect(alice.cookie).toBeDefined();
@@ -158,7 +246,6 @@ describe('one journey per browser', () => {
     // Bob has not started: Alice's session is not his.
     const early = await bob.post('/steps/2');
     expect(early.statusCode).toBe(400);
-    expect(bob.cookie).toBeDefined();
     expect(bob.cookie).not.toBe(alice.cookie);
 
     // Bob's step 1 does not disturb Alice's journey.
@@ -176,9 +263,8 @@ describe('failures are explained', () => {
   it('wrong credentials fail step 2 with 401 invalid_client and the fix', async () => {
     const wrong = await createJourneyApp(loadJourneyConfig({ CLIENT_SECRET: 'wrong-secret' }), { sidecarUrl: stack.sidecarUrl });
     try {
-      const first = await wrong.inject({ method: 'POST', url: '/steps/1' });
-      const cookie = first.cookies.find((c) => c.name === JOURNEY_COOKIE)!.value;
-      const res = await wrong.inject({ method: 'POST', url: '/steps/2', cookies: { [JOURNEY_COOKIE]: cookie } });
+      await wrong.inject({ method: 'POST', url: '/steps/1' });
+      const res = await wrong.inject({ method: 'POST', url: '/steps/2' });
       expect(res.statusCode).toBe(200);
       const body = res.json<Record<string, unknown>>();
       expect(body).toMatchObject({ success: false, status: 401, errorCode: 'invalid_client' });

@@ -58,12 +58,14 @@ const okLines = (text: string): string[] => text.split('\n').filter((l) => /^\[[
 
 // Each case spawns Node with tsx: generous timeouts for a loaded two-core machine.
 describe('the terminal journey', { timeout: 60_000 }, () => {
-  it('runs the six steps against SIDECAR_URL, one OK line each, exit 0, no colour when piped', async () => {
+  it('runs the six steps and verify against SIDECAR_URL, one OK line each, exit 0, no colour when piped', async () => {
     const result = await run(['--cli'], { SIDECAR_URL: stack.sidecarUrl });
     expect(result.stderr).toBe('');
     expect(result.code).toBe(0);
     expect(okLines(result.stdout)).toHaveLength(6);
-    expect(result.stdout).toContain('6 of 6 steps passed');
+    // Verify comes last, and its answer is the refusal.
+    expect(result.stdout).toMatch(/^Verify: the family is dead +OK .*(\n {6}.*)*\n {6}opened +\{"error":"invalid_token"/m);
+    expect(result.stdout).toContain('6 of 6 steps passed, verify passed');
     expect(result.stdout).not.toContain(ESC);
     expect(result.stdout).not.toContain('DevSec-LwgT7vXGZk2njwglKWZBYW7q1sdNTElTQ!');
   });
@@ -83,10 +85,11 @@ describe('the terminal journey', { timeout: 60_000 }, () => {
   it('--json prints one parseable document', async () => {
     const result = await run(['--cli', '--json'], { SIDECAR_URL: stack.sidecarUrl, AUTH_METHOD: 'hmac' });
     expect(result.code).toBe(0);
-    const doc = JSON.parse(result.stdout) as { ok: boolean; passed: number; clientId: string; steps: { success: boolean }[] };
+    const doc = JSON.parse(result.stdout) as { ok: boolean; passed: number; clientId: string; steps: { step: number; success: boolean }[] };
     expect(doc).toMatchObject({ ok: true, passed: 6, total: 6, clientId: 'external-partner-test', authMethod: 'hmac' });
-    expect(doc.steps).toHaveLength(6);
+    expect(doc.steps.map((s) => s.step)).toEqual([1, 2, 3, 4, 5, 6]);
     expect(doc.steps.every((s) => s.success)).toBe(true);
+    expect(doc).toMatchObject({ verify: { step: 'verify', name: 'Verify: the family is dead', success: true, status: 401 } });
   });
 
   it('exits non-zero with a wrong secret, naming the error and the fix', async () => {
@@ -96,7 +99,8 @@ describe('the terminal journey', { timeout: 60_000 }, () => {
     expect(result.stdout).toContain('401 invalid_client');
     expect(result.stdout).toContain('Check CLIENT_ID and CLIENT_SECRET');
     expect(result.stdout).toMatch(/\[3\/6\] .* SKIP/);
-    expect(result.stdout).toContain('1 of 6 steps passed');
+    expect(result.stdout).toMatch(/^Verify: the family is dead +SKIP +Run step 6 first/m);
+    expect(result.stdout).toContain('1 of 6 steps passed, verify skipped');
   });
 
   it('exits non-zero when the sidecar cannot be reached, saying how to fix it', async () => {

@@ -49,4 +49,29 @@ describe('JourneyStore', () => {
     expect(store.resolve(a.id).created).toBe(false);
     expect(store.resolve(c.id).created).toBe(false);
   });
+
+  it('keeps one shared journey for callers without an id, which a crowd of browsers never evicts', () => {
+    const store = new JourneyStore({ create: () => new Item(), maxEntries: 2 });
+    const shared = store.shared();
+    for (let i = 0; i < 5; i++) store.resolve(undefined);
+    expect(store.shared()).toBe(shared);
+    expect(shared.disposed).toBe(false);
+    store.clear();
+    expect(shared.disposed).toBe(true);
+    expect(store.shared()).not.toBe(shared);
+  });
+
+  it('forgets the shared journey after the idle TTL (disposing of it) and starts a new one', () => {
+    let now = 0;
+    const store = new JourneyStore({ create: () => new Item(), ttlMs: 1000, now: () => now });
+    const shared = store.shared();
+    now = 900;
+    expect(store.shared()).toBe(shared); // used again: idle time starts over
+    now = 1800;
+    expect(store.shared()).toBe(shared);
+    now = 2900;
+    const fresh = store.shared();
+    expect(fresh).not.toBe(shared);
+    expect(shared.disposed).toBe(true);
+  });
 });

@@ -35,15 +35,15 @@ afterAll(async () => {
   await stack?.close();
 });
 
-const card = (page: Page, step: number) => page.locator(`#step-${step}`);
+const card = (page: Page, step: number | 'verify') => page.locator(`#step-${step}`);
 
-async function runCard(page: Page, step: number): Promise<void> {
+async function runCard(page: Page, step: number | 'verify'): Promise<void> {
   await card(page, step).locator('button.run').click();
   await page.waitForSelector(`#step-${step}:not([data-state="running"]):not([data-state="idle"])`);
 }
 
 describe.skipIf(!hasChromium)('the web UI in headless Chromium', { timeout: 60_000 }, () => {
-  it('walks the six steps one by one and shows the family is dead', async () => {
+  it('walks the six steps one by one, then verify shows the family is dead', async () => {
     const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
     const page = await context.newPage();
     const pageErrors: string[] = [];
@@ -51,16 +51,19 @@ describe.skipIf(!hasChromium)('the web UI in headless Chromium', { timeout: 60_0
     await page.goto(baseUrl);
     await expect.poll(() => page.locator('#meta-client').textContent(), { timeout: 10_000 }).toBe('dev-client');
 
-    for (const step of [1, 2, 3, 4, 5, 6, 7]) {
+    for (const step of [1, 2, 3, 4, 5, 6]) {
       await runCard(page, step);
       expect(await card(page, step).getAttribute('data-state'), `step ${step}`).toBe('success');
     }
+    expect(await page.locator('#progress').textContent()).toBe('6 / 6 steps done');
+    await runCard(page, 'verify');
+    expect(await card(page, 'verify').getAttribute('data-state')).toBe('success');
     expect(await card(page, 1).locator('.summary').textContent()).toContain('anonymous');
     expect(await card(page, 4).locator('.summary').textContent()).toContain('authenticated');
     expect(await card(page, 3).locator('.summary').textContent()).toContain('test-corp');
-    expect(await card(page, 7).locator('h2').textContent()).toBe('7. Family is dead');
-    expect(await card(page, 7).locator('.summary').textContent()).toContain('invalid_token');
-    expect(await page.locator('#progress').textContent()).toBe('7 / 7 done');
+    expect(await card(page, 'verify').locator('h2').textContent()).toBe('Verify: the family is dead');
+    expect(await card(page, 'verify').locator('.summary').textContent()).toContain('invalid_token');
+    expect(await page.locator('#progress').textContent()).toBe('6 / 6 steps done, verify passed');
 
     // The detail: request headers with the credential masked, ciphertext and decrypted text.
     await card(page, 2).locator('details.request summary').click();
@@ -73,6 +76,39 @@ describe.skipIf(!hasChromium)('the web UI in headless Chromium', { timeout: 60_0
     const response = await card(page, 2).locator('details.response').textContent();
     expect(response).toContain('Body (decrypted)');
     expect(response).toContain('"refresh_token"');
+    expect(pageErrors).toEqual([]);
+    await context.close();
+  });
+
+  it('after a reload shows the journey as the server has it', async () => {
+    const context = await browser.newContext();
+    const page = await context.newPage();
+    const pageErrors: string[] = [];
+    page.on('pageerror', (err) => pageErrors.push(err.message));
+    await page.goto(baseUrl);
+    for (const step of [1, 2, 3]) await runCard(page, step);
+    const introspection = await card(page, 3).locator('.summary').textContent();
+
+    await page.reload();
+    // The state arrives after the page: wait for it, then every card is as it was.
+    await expect.poll(() => card(page, 3).getAttribute('data-state'), { timeout: 10_000 }).toBe('success');
+    for (const step of [1, 2, 3]) expect(await card(page, step).getAttribute('data-state'), `step ${step}`).toBe('success');
+    for (const step of [4, 5, 6, 'verify'] as const) expect(await card(page, step).getAttribute('data-state'), `step ${step}`).toBe('idle');
+    expect(await card(page, 3).locator('.summary').textContent()).toBe(introspection);
+    expect(await card(page, 1).locator('.summary').textContent()).toContain('anonymous');
+    expect(await page.locator('#progress').textContent()).toBe('3 / 6 steps done');
+
+    // And the journey goes on from there: step 4 uses the step-2 token issued before the reload.
+    await runCard(page, 4);
+    expect(await card(page, 4).getAttribute('data-state')).toBe('success');
+    expect(await page.locator('#progress').textContent()).toBe('4 / 6 steps done');
+
+    // Reset, reload: nothing done.
+    await page.locator('#reset').click();
+    await page.reload();
+    await expect.poll(() => page.locator('#run-all').isEnabled(), { timeout: 10_000 }).toBe(true);
+    expect(await card(page, 1).getAttribute('data-state')).toBe('idle');
+    expect(await page.locator('#progress').textContent()).toBe('0 / 6 steps done');
     expect(pageErrors).toEqual([]);
     await context.close();
   });
@@ -97,8 +133,8 @@ describe.skipIf(!hasChromium)('the web UI in headless Chromium', { timeout: 60_0
     const page = await context.newPage();
     await page.goto(baseUrl);
     await page.locator('#run-all').click();
-    await page.waitForSelector('#step-7[data-state="success"]', { timeout: 30_000 });
-    for (const step of [1, 2, 3, 4, 5, 6, 7]) {
+    await page.waitForSelector('#step-verify[data-state="success"]', { timeout: 30_000 });
+    for (const step of [1, 2, 3, 4, 5, 6, 'verify'] as const) {
       expect(await card(page, step).getAttribute('data-state')).toBe('success');
     }
     await expect.poll(() => page.locator('#run-all').isEnabled(), { timeout: 10_000 }).toBe(true);

@@ -15,7 +15,8 @@ const STEPS = [
     what: 'Rotate: spend the refresh token for a new access and refresh token in the same family.' },
   { n: 6, path: '/steps/6', name: 'Token Revocation (Bearer + GCM)', route: 'POST /api/v1/revoke', auth: 'Bearer + GCM',
     what: 'Revoke the step-5 refresh token, which revokes its whole family.' },
-  { n: 7, path: '/steps/verify', name: 'Family is dead', route: 'POST /api/v1/introspect', auth: 'Bearer (step-5 token)',
+  // Not a seventh step: the check after step 6, called "verify" everywhere.
+  { n: 'verify', path: '/steps/verify', name: 'Verify: the family is dead', route: 'POST /api/v1/introspect', auth: 'Bearer (step-5 token)',
     what: 'Use the step-5 access token as a bearer: it must now be refused with 401 invalid_token.' },
 ];
 
@@ -44,6 +45,13 @@ function short(value, max = 28) {
   return text.length > max ? `${text.slice(0, max)}…` : text;
 }
 
+const SIX = STEPS.filter((step) => step.n !== 'verify').length;
+
+/** A card's title: "3. Token Introspection …" for a step, the bare name for verify. */
+function title(step, name) {
+  return step.n === 'verify' ? name : `${step.n}. ${name}`;
+}
+
 function buildCards() {
   const template = document.getElementById('card-template');
   const container = document.getElementById('steps');
@@ -51,9 +59,9 @@ function buildCards() {
     const card = template.content.firstElementChild.cloneNode(true);
     card.id = `step-${step.n}`;
     card.dataset.step = String(step.n);
-    if (step.n === 7) card.classList.add('final');
-    card.querySelector('.num').textContent = String(step.n);
-    card.querySelector('h2').textContent = `${step.n}. ${step.name}`;
+    if (step.n === 'verify') card.classList.add('final');
+    card.querySelector('.num').textContent = step.n === 'verify' ? '✓' : String(step.n);
+    card.querySelector('h2').textContent = title(step, step.name);
     card.querySelector('.route').textContent = `${step.route} · ${step.auth}`;
     card.querySelector('.what').textContent = step.what;
     card.querySelector('.pill').textContent = 'not run';
@@ -71,7 +79,9 @@ function setState(card, state, label) {
 }
 
 function updateProgress() {
-  document.getElementById('progress').textContent = `${doneSteps.size} / ${STEPS.length} done`;
+  const steps = [...doneSteps].filter((n) => n !== 'verify').length;
+  const verify = doneSteps.has('verify') ? ', verify passed' : '';
+  document.getElementById('progress').textContent = `${steps} / ${SIX} steps done${verify}`;
 }
 
 function headerTable(headers) {
@@ -109,7 +119,7 @@ function summaryRows(result) {
     body = null;
   }
   if (!body || typeof body !== 'object') return rows;
-  if (result.step === 7) {
+  if (result.step === 'verify') {
     rows.push(['Answer', `${body.error ?? ''}${result.success ? ' — family revoked' : ''}`]);
     return rows;
   }
@@ -172,6 +182,16 @@ async function post(path) {
   return { status: res.status, body };
 }
 
+/** Show a step's result (just run, or read back from the server) on its card. */
+function show(step, result) {
+  const card = cards.get(step.n);
+  setState(card, result.success ? 'success' : 'failure', result.success ? 'success' : 'failed');
+  if (result.name) card.querySelector('h2').textContent = title(step, result.name);
+  render(card, result);
+  if (result.success) doneSteps.add(step.n);
+  else doneSteps.delete(step.n);
+}
+
 /** Run one step; resolves true when it succeeded. */
 async function runStep(step) {
   const card = cards.get(step.n);
@@ -183,11 +203,7 @@ async function runStep(step) {
       renderBlocked(card, body.error_description);
       doneSteps.delete(step.n);
     } else {
-      setState(card, body.success ? 'success' : 'failure', body.success ? 'success' : 'failed');
-      if (body.name) card.querySelector('h2').textContent = `${step.n}. ${body.name}`;
-      render(card, body);
-      if (body.success) doneSteps.add(step.n);
-      else doneSteps.delete(step.n);
+      show(step, body);
     }
     updateProgress();
     return body.success === true;
@@ -252,8 +268,26 @@ async function loadInfo() {
   }
 }
 
+// The server keeps the journey (this browser's, by its cookie): after a reload the cards
+// show the results it holds, not a fresh start. The buttons wait until they are shown.
+async function loadState() {
+  try {
+    const res = await fetch('/steps', { credentials: 'same-origin' });
+    if (!res.ok) return;
+    const state = await res.json();
+    for (const result of [...state.steps, ...(state.verify ? [state.verify] : [])]) {
+      const step = STEPS.find((s) => s.n === result.step);
+      if (step) show(step, result);
+    }
+  } catch {
+    // Unreadable state: the cards stay "not run", and running a step still works.
+  }
+  updateProgress();
+}
+
 buildCards();
 updateProgress();
 document.getElementById('run-all').addEventListener('click', () => void guarded(runAll));
 document.getElementById('reset').addEventListener('click', () => void guarded(reset));
 void loadInfo();
+void guarded(loadState);
