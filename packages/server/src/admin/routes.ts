@@ -37,7 +37,7 @@ const UpdateBody = Type.Object(
   { additionalProperties: false, minProperties: 1 },
 );
 
-const RotateBody = Type.Object({ client_secret: Type.Optional(Type.String()) }, { additionalProperties: false });
+export const RotateBody = Type.Object({ client_secret: Type.Optional(Type.String()) }, { additionalProperties: false });
 const rotateBody = TypeCompiler.Compile(RotateBody);
 
 const Params = Type.Object({ clientId: Type.String({ minLength: 1, maxLength: 128 }) });

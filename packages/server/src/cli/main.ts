@@ -4,6 +4,7 @@
  */
 import { Command } from 'commander';
 import { registerClientCommands } from './clients.js';
+import { registerOpenApiCommand } from './openapi.js';
 import { registerServerCommands } from './serve.js';
 
 const program = new Command()
@@ -14,6 +15,7 @@ const program = new Command()
 
 registerServerCommands(program);
 registerClientCommands(program);
+registerOpenApiCommand(program);
 
 program.parseAsync(process.argv).catch((err: unknown) => {
   process.stderr.write(`error: ${err instanceof Error ? err.message : String(err)}\n`);
