@@ -116,8 +116,8 @@ describe.skipIf(!hasChromium)('the web UI in headless Chromium', { timeout: 60_0
     expect(await card(otherPage, 2).getAttribute('data-state')).toBe('success');
     await other.close();
 
-    await card(page, 3).locator('details.response summary').click();
-    await page.screenshot({ path: screenshotPath('journey'), fullPage: true });
+    // The top of the page: header, run summary and the first two cards with flow and tokens.
+    await page.screenshot({ path: screenshotPath('journey'), fullPage: true, clip: { x: 0, y: 0, width: 1320, height: 1900 } });
     await context.close();
   });
 
@@ -329,7 +329,9 @@ describe.skipIf(!hasChromium)('the web UI in headless Chromium', { timeout: 60_0
     expect(three.x).toBe(two.x);
     expect(three.y - (two.y + two.height)).toBeLessThanOrEqual(20);
     await card(page, 2).locator('details.response summary').click();
-    await page.screenshot({ path: screenshotPath('journey-mobile'), fullPage: true });
+    // Step 2 on a phone: its flow picture and its tokens.
+    const top = (await page.evaluate(() => document.getElementById('step-2')!.getBoundingClientRect().top + window.scrollY)) - 8;
+    await page.screenshot({ path: screenshotPath('journey-mobile'), fullPage: true, clip: { x: 0, y: top, width: 390, height: 1500 } });
     await context.close();
   });
 });
