@@ -10,6 +10,7 @@ import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest, 
 import type { JourneyConfig } from './config.js';
 import { Journey } from './journey.js';
 import { registerInfoRoute } from './routes/info.js';
+import { registerJwksRoute } from './routes/jwks.js';
 import { registerStepRoutes } from './routes/steps.js';
 import { JourneyStore } from './store.js';
 
@@ -22,6 +23,8 @@ export const JOURNEY_COOKIE = 'idsvc_journey';
 export interface JourneyAppOptions {
   /** The sidecar the journeys talk to. */
   sidecarUrl: string;
+  /** The identity API, for its public keys only (`GET /jwks`); unset: signatures are not checked. */
+  identityUrl?: string | undefined;
   /** True when this process started the identity API and the sidecar itself (shown in the UI). */
   embedded?: boolean;
   /** Fastify's logger setting (default: off). */
@@ -114,5 +117,10 @@ export async function createJourneyApp(config: JourneyConfig, options: JourneyAp
   app.get('/index.html', page);
   registerInfoRoute(app, config, options);
   registerStepRoutes(app, journeyOf);
+  registerJwksRoute(app, {
+    identityUrl: options.identityUrl,
+    timeoutMs: config.timeoutMs,
+    ...(options.fetch ? { fetch: options.fetch } : {}),
+  });
   return app;
 }

@@ -32,6 +32,11 @@ export interface JourneyConfig {
   readonly host: string;
   /** The sidecar to use; unset means "start the local stack in this process". */
   readonly sidecarUrl: string | undefined;
+  /**
+   * The identity API, only for its public keys (the UI checks token signatures against
+   * them). Unset with `SIDECAR_URL` set: the UI says it cannot check signatures.
+   */
+  readonly identityUrl: string | undefined;
   /** Per-request timeout towards the sidecar, in ms. */
   readonly timeoutMs: number;
 }
@@ -39,6 +44,7 @@ export interface JourneyConfig {
 /** The variables `loadJourneyConfig` reads, for `--help`. */
 export const JOURNEY_VARIABLES = [
   ['SIDECAR_URL', 'sidecar to use; unset: start identity API + sidecar in this process'],
+  ['IDENTITY_URL', 'identity API, for its public keys (JWKS) only; the local stack’s when SIDECAR_URL is unset'],
   ['AUTH_METHOD', 'basic (internal client, default) or hmac (external client)'],
   ['CLIENT_ID', `client id (${BASIC_DEFAULTS.clientId}; hmac: ${HMAC_DEFAULTS.clientId})`],
   ['CLIENT_SECRET', 'client secret (the development client’s by default)'],
@@ -90,19 +96,22 @@ export function loadJourneyConfig(env: Record<string, string | undefined>): Jour
     return value;
   };
 
-  let sidecarUrl = get('SIDECAR_URL');
-  if (sidecarUrl !== undefined) {
+  const httpUrl = (name: string, example: string): string | undefined => {
+    const raw = get(name);
+    if (raw === undefined) return undefined;
     let url: URL | undefined;
     try {
-      url = new URL(sidecarUrl);
+      url = new URL(raw);
     } catch {
       url = undefined;
     }
     if (!url || (url.protocol !== 'http:' && url.protocol !== 'https:')) {
-      problems.push('SIDECAR_URL: must be an http:// or https:// URL, e.g. http://127.0.0.1:8141');
+      problems.push(`${name}: must be an http:// or https:// URL, e.g. ${example}`);
     }
-    sidecarUrl = sidecarUrl.replace(/\/+$/, '');
-  }
+    return raw.replace(/\/+$/, '');
+  };
+  const sidecarUrl = httpUrl('SIDECAR_URL', 'http://127.0.0.1:8141');
+  const identityUrl = httpUrl('IDENTITY_URL', 'http://127.0.0.1:8140');
 
   const config: JourneyConfig = {
     clientId: get('CLIENT_ID') ?? defaults.clientId,
@@ -114,6 +123,7 @@ export function loadJourneyConfig(env: Record<string, string | undefined>): Jour
     port: integer('PORT', 3506, 0, 65535),
     host: get('JOURNEY_HOST') ?? 'localhost',
     sidecarUrl,
+    identityUrl,
     timeoutMs: integer('REQUEST_TIMEOUT_MS', 10_000, 100, 600_000),
   };
   if (problems.length > 0) throw new JourneyConfigError(problems);

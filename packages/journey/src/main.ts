@@ -67,6 +67,7 @@ async function serve(config: JourneyConfig, sidecarUrl: string, stack: EmbeddedS
   const { createJourneyApp } = await import('./app.js');
   const app = await createJourneyApp(config, {
     sidecarUrl,
+    identityUrl: config.identityUrl ?? stack?.identityUrl,
     embedded: stack !== undefined,
     logger: { level: 'warn' },
   });

@@ -27,8 +27,20 @@ describe('journey configuration', () => {
   });
 
   it('explicit values win, empty ones count as unset, a trailing slash is dropped', () => {
-    const config = loadJourneyConfig({ CLIENT_ID: 'c1', SUBJECT: '', SIDECAR_URL: 'http://sidecar:8141/', PORT: '8080' });
-    expect(config).toMatchObject({ clientId: 'c1', subject: 'test-user', sidecarUrl: 'http://sidecar:8141', port: 8080 });
+    const config = loadJourneyConfig({
+      CLIENT_ID: 'c1',
+      SUBJECT: '',
+      SIDECAR_URL: 'http://sidecar:8141/',
+      IDENTITY_URL: 'http://identity:8140/',
+      PORT: '8080',
+    });
+    expect(config).toMatchObject({
+      clientId: 'c1',
+      subject: 'test-user',
+      sidecarUrl: 'http://sidecar:8141',
+      identityUrl: 'http://identity:8140',
+      port: 8080,
+    });
   });
 
   it('refuses bad values with one line each', () => {

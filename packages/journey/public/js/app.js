@@ -1,6 +1,12 @@
 // The journey UI: one card per step, each calling POST /steps/<n> on this server, which
 // does the cryptography and talks to the sidecar. No framework; DOM APIs only, and text
-// is always inserted as text (never as HTML).
+// is always inserted as text (never as HTML). The flow picture, the tokens and the run
+// summary live in their own modules.
+
+import { copyButton, el } from './dom.js';
+import { renderFlow } from './flow.js';
+import { downloadJson, renderSummary } from './summary.js';
+import { renderTokens } from './tokens.js';
 
 const STEPS = [
   { n: 1, path: '/steps/1', name: 'Session Init (Anonymous ECDH)', route: 'POST /api/v1/session/init', auth: 'no auth',
@@ -22,14 +28,12 @@ const STEPS = [
 
 const cards = new Map();
 const doneSteps = new Set();
+/** Each step's last answer (or `{blocked}`), for the run summary and the export. */
+const results = new Map();
+const names = new Map(STEPS.map((s) => [s.n, s.name]));
+let info = {};
+let runDoc = null;
 let busy = false;
-
-function el(tag, className, text) {
-  const node = document.createElement(tag);
-  if (className) node.className = className;
-  if (text !== undefined) node.textContent = text;
-  return node;
-}
 
 function pretty(text) {
   if (text === null || text === undefined || text === '') return '(empty)';
@@ -100,6 +104,8 @@ function headerTable(headers) {
 }
 
 function section(parent, title, content) {
+  // A long body scrolls inside its box; keyboard users reach it with Tab to scroll it.
+  if (content.tagName === 'PRE') content.tabIndex = 0;
   parent.append(el('h3', '', title), content);
 }
 
@@ -144,6 +150,16 @@ function render(card, result) {
   fix.hidden = !result.fix;
   fix.textContent = result.fix || '';
 
+  const picture = card.querySelector('.picture');
+  picture.replaceChildren(renderFlow(result));
+  const tokens = renderTokens(result);
+  if (tokens) picture.append(tokens);
+  if (result.kind === 'session' && result.kid) {
+    const line = el('p', 'kid');
+    line.append(el('span', 'k', 'session key id '), el('code', '', result.kid), copyButton(result.kid, 'session key id'));
+    picture.append(line);
+  }
+
   const request = card.querySelector('.request .detail-body');
   request.replaceChildren();
   section(request, 'Headers', headerTable(result.requestHeaders));
@@ -168,6 +184,7 @@ function renderBlocked(card, message) {
   error.hidden = false;
   error.textContent = message;
   card.querySelector('.fix').hidden = true;
+  card.querySelector('.picture').replaceChildren();
   for (const body of card.querySelectorAll('.detail-body')) body.replaceChildren(el('p', 'what', 'Nothing was sent.'));
 }
 
@@ -186,8 +203,12 @@ async function post(path) {
 function show(step, result) {
   const card = cards.get(step.n);
   setState(card, result.success ? 'success' : 'failure', result.success ? 'success' : 'failed');
-  if (result.name) card.querySelector('h2').textContent = title(step, result.name);
+  if (result.name) {
+    card.querySelector('h2').textContent = title(step, result.name);
+    names.set(step.n, result.name);
+  }
   render(card, result);
+  results.set(step.n, result);
   if (result.success) doneSteps.add(step.n);
   else doneSteps.delete(step.n);
 }
@@ -202,6 +223,7 @@ async function runStep(step) {
       setState(card, 'blocked', 'blocked');
       renderBlocked(card, body.error_description);
       doneSteps.delete(step.n);
+      results.set(step.n, { blocked: body.error_description });
     } else {
       show(step, body);
     }
@@ -210,12 +232,16 @@ async function runStep(step) {
   } catch {
     setState(card, 'failure', 'failed');
     renderBlocked(card, 'The journey app did not answer: is it still running?');
+    results.delete(step.n);
     return false;
   }
 }
 
 function clearCards() {
   doneSteps.clear();
+  results.clear();
+  runDoc = null;
+  document.getElementById('run-summary').hidden = true;
   for (const card of cards.values()) {
     setState(card, 'idle', 'not run');
     card.querySelector('.outcome').hidden = true;
@@ -229,11 +255,15 @@ async function reset() {
   clearCards();
 }
 
+/**
+ * Reset, then every step in order. Like the terminal journey it goes on after a failure:
+ * a step that needs the failed one is refused as too early and shows why.
+ */
 async function runAll() {
   await reset();
-  for (const step of STEPS) {
-    if (!(await runStep(step))) break;
-  }
+  for (const step of STEPS) await runStep(step);
+  runDoc = renderSummary(document.getElementById('run-summary'), info, names, results);
+  document.getElementById('run-summary-title').focus();
 }
 
 async function guarded(action) {
@@ -252,13 +282,14 @@ async function guarded(action) {
 async function loadInfo() {
   try {
     const res = await fetch('/info');
-    const info = await res.json();
+    info = await res.json();
     document.getElementById('meta-client').textContent = info.clientId;
     document.getElementById('meta-auth').textContent = info.authMethod === 'hmac' ? 'HMAC signature' : 'Basic';
     document.getElementById('meta-subject').textContent = info.subject;
     document.getElementById('meta-scope').textContent = info.scope;
     document.getElementById('meta-sidecar').textContent = `${info.sidecarUrl}${info.embedded ? ' (local stack)' : ''}`;
     if (info.authMethod === 'hmac') {
+      names.set(2, 'Token Issue (HMAC Signature + GCM)');
       const card = cards.get(2);
       card.querySelector('h2').textContent = '2. Token Issue (HMAC Signature + GCM)';
       card.querySelector('.route').textContent = 'POST /api/v1/token/issue · X-Signature + GCM';
@@ -279,6 +310,8 @@ async function loadState() {
       const step = STEPS.find((s) => s.n === result.step);
       if (step) show(step, result);
     }
+    // A journey that got as far as verify is a finished run: its summary and export come back too.
+    if (results.has('verify')) runDoc = renderSummary(document.getElementById('run-summary'), info, names, results);
   } catch {
     // Unreadable state: the cards stay "not run", and running a step still works.
   }
@@ -289,5 +322,11 @@ buildCards();
 updateProgress();
 document.getElementById('run-all').addEventListener('click', () => void guarded(runAll));
 document.getElementById('reset').addEventListener('click', () => void guarded(reset));
-void loadInfo();
-void guarded(loadState);
+document.getElementById('export').addEventListener('click', () => {
+  if (runDoc) downloadJson(runDoc, 'journey-run.json');
+});
+// The client details first: a restored run's summary and export carry them.
+void guarded(async () => {
+  await loadInfo();
+  await loadState();
+});
