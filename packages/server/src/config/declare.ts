@@ -207,7 +207,7 @@ function applies(requirement: Requirement, spec: OptionSpec<unknown>, context: R
 }
 
 /** `required in production mode when REDIS_URL is set`, `required for a sidecar apart (or pass --identity-url)`. */
-export function describeRequirement(requirement: Requirement, spec: OptionSpec<unknown>): string {
+function describeRequirement(requirement: Requirement, spec: OptionSpec<unknown>): string {
   const words = ['required'];
   if (requirement.reason !== undefined) words.push(requirement.reason);
   if (requirement.mode !== undefined) words.push(`in ${requirement.mode} mode`);
