@@ -25,12 +25,16 @@ export async function startEmbeddedStack(
   env: Record<string, string | undefined>,
   options: { ephemeralPorts?: boolean } = {},
 ): Promise<EmbeddedStack> {
-  const config = loadConfig({
-    ...env,
-    LOG_LEVEL: env.LOG_LEVEL?.trim() ? env.LOG_LEVEL : 'warn',
-    ...(options.ephemeralPorts ? { IDENTITY_PORT: '0', SIDECAR_PORT: '0' } : {}),
-    MODE: 'development',
-  });
+  // The same rules as `idsvc serve`, which runs the same two parts in one process.
+  const config = loadConfig(
+    {
+      ...env,
+      LOG_LEVEL: env.LOG_LEVEL?.trim() ? env.LOG_LEVEL : 'warn',
+      ...(options.ephemeralPorts ? { IDENTITY_PORT: '0', SIDECAR_PORT: '0' } : {}),
+      MODE: 'development',
+    },
+    { role: 'serve' },
+  );
   if (config.database.url === undefined) mkdirSync(dirname(config.database.sqlitePath), { recursive: true });
   // Server logs go to stderr, so stdout carries only the journey (and `--json` stays parseable).
   const logger = pino(loggerOptions(config.logLevel), readableStderr());

@@ -1,202 +1,188 @@
 /**
- * Configuration: every option, its environment variable and its default, in one place.
- * Parsed once at start (`loadConfig`), validated with a clear message per bad value,
- * then frozen. Nothing else in the server reads `process.env`.
+ * Configuration: every option declared once, below, with its environment variable, its
+ * type, its default, the commands that use it and one line of documentation. The `Config`
+ * type, the validation, the rules of each command and `.env.example` (`npm run
+ * env:example`) all come from this declaration. Parsed once at start (`loadConfig`), every
+ * problem reported at once, then frozen. Nothing else in the server reads `process.env`.
  */
-import { z } from 'zod';
+import { type ConfigOf, type ProcessRole, ROLES, group, option, optionsOf, readDeclaration } from './config/declare.js';
+import { base64Key, commaList, connectionUrl, flag, httpUrl, integer, oneOf, text, url } from './config/values.js';
 
-const port = z.coerce.number().int().min(0).max(65535);
-const seconds = z.coerce.number().int().positive();
-const bool = z
-  .enum(['true', 'false', '1', '0', 'yes', 'no'])
-  .transform((v) => v === 'true' || v === '1' || v === 'yes');
-const list = z
-  .string()
-  .transform((v) => v.split(',').map((s) => s.trim()).filter((s) => s.length > 0));
-const base64Key32 = z
-  .string()
-  .refine((v) => /^[A-Za-z0-9+/]{43}=$/.test(v) && Buffer.from(v, 'base64').length === 32, {
-    message: 'must be 32 bytes in standard base64 (44 characters), e.g. the output of `openssl rand -base64 32`',
-  });
+export { ConfigError, ROLES, type ProcessRole } from './config/declare.js';
 
-/** Environment variable → option. The defaults are the documented ones. */
-const schema = z.object({
-  MODE: z.enum(['development', 'production']).default('production'),
-  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+/** The commands that run a server; they log and stop gracefully. */
+const SERVERS = ['serve', 'identity', 'sidecar'] as const;
+const IDENTITY_API = ['serve', 'identity'] as const;
+const SIDECAR = ['serve', 'sidecar'] as const;
+const seconds = integer(1);
+const port = integer(0, 65535);
 
-  // Identity API
-  IDENTITY_HOST: z.string().min(1).default('127.0.0.1'),
-  IDENTITY_PORT: port.default(8140),
-  ISSUER: z.string().url().default('http://localhost:8140'),
-  ACCESS_TOKEN_TTL: seconds.default(900),
-  REFRESH_TOKEN_TTL: seconds.default(30 * 24 * 3600),
-  SIGNING_KEY_ROTATION: seconds.default(30 * 24 * 3600),
-  DATABASE_URL: z.string().regex(/^postgres(ql)?:\/\//, 'must be a postgres:// or postgresql:// URL').optional(),
-  SQLITE_PATH: z.string().min(1).default('./data/identity.db'),
-  MASTER_KEY: base64Key32.optional(),
-  ADMIN_TOKEN: z.string().min(32, 'must be at least 32 characters').optional(),
-  CUSTOM_CLAIMS_MAX_BYTES: z.coerce.number().int().positive().default(4096),
-  SEED_DEV_CLIENTS: bool.optional(),
+/** Every option. The order here is the order of `.env.example` and of the problems reported. */
+export const CONFIG_DECLARATION = group('', {
+  mode: option({
+    heading: 'General',
+    variable: 'MODE',
+    type: oneOf(['development', 'production']),
+    default: 'production',
+    roles: ['serve', 'identity', 'sidecar', 'clients'],
+    doc: 'production, or development: development clients seeded (published dummy secrets!) and a generated master key kept in dev-master.key beside the SQLite file.',
+  }),
+  logLevel: option({
+    variable: 'LOG_LEVEL',
+    type: oneOf(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']),
+    default: 'info',
+    roles: SERVERS,
+    doc: 'The least severe level that is logged.',
+  }),
 
-  // Sidecar
-  SIDECAR_HOST: z.string().min(1).default('127.0.0.1'),
-  SIDECAR_PORT: port.default(8141),
-  IDENTITY_URL: z.string().url().optional(),
-  REDIS_URL: z.string().regex(/^rediss?:\/\//, 'must be a redis:// or rediss:// URL').optional(),
-  REDIS_KEY_PREFIX: z.string().default('idsvc:'),
-  SESSION_TTL_ANONYMOUS: seconds.default(1800),
-  SESSION_TTL_AUTHENTICATED: seconds.default(3600),
-  CLOCK_SKEW: seconds.default(300),
-  NONCE_TTL: seconds.default(600),
-  BODY_LIMIT: z.coerce.number().int().min(1024).default(64 * 1024),
-  CORS_ORIGINS: list.default([]),
-  INTERNAL_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
-  UPSTREAM_TIMEOUT_MS: z.coerce.number().int().positive().default(5000),
-  MEMORY_NONCE_MAX: z.coerce.number().int().positive().default(1_000_000),
-  MEMORY_SESSION_MAX: z.coerce.number().int().positive().default(100_000),
+  identity: group('Identity API. It listens on loopback by default: only the sidecar should reach it.', {
+    host: option({ variable: 'IDENTITY_HOST', type: text(), default: '127.0.0.1', roles: IDENTITY_API, doc: 'Interface the identity API listens on.' }),
+    port: option({ variable: 'IDENTITY_PORT', type: port, default: 8140, roles: IDENTITY_API, doc: 'Port of the identity API (0 picks a free one).' }),
+    issuer: option({ variable: 'ISSUER', type: url, default: 'http://localhost:8140', roles: IDENTITY_API, doc: 'The `iss` of the tokens it signs, checked on the tokens it is shown.' }),
+    accessTokenTtlSec: option({ variable: 'ACCESS_TOKEN_TTL', type: seconds, default: 900, roles: IDENTITY_API, doc: 'Lifetime of an access token, in seconds.' }),
+    refreshTokenTtlSec: option({ variable: 'REFRESH_TOKEN_TTL', type: seconds, default: 30 * 24 * 3600, roles: IDENTITY_API, doc: 'Lifetime of a refresh token, in seconds.' }),
+    signingKeyRotationSec: option({ variable: 'SIGNING_KEY_ROTATION', type: seconds, default: 30 * 24 * 3600, roles: IDENTITY_API, doc: 'How often the signing key is replaced, in seconds.' }),
+    customClaimsMaxBytes: option({ variable: 'CUSTOM_CLAIMS_MAX_BYTES', type: integer(1), default: 4096, roles: IDENTITY_API, doc: 'Largest custom_claims a token may carry, in bytes of JSON.' }),
+    seedDevClients: option({
+      variable: 'SEED_DEV_CLIENTS',
+      type: flag,
+      default: ({ mode }) => mode === 'development',
+      defaultDoc: 'on in development mode, off in production',
+      roles: IDENTITY_API,
+      doc: 'Register the development clients, whose secrets are published; never allowed in production mode.',
+      check: (seed, { mode }) => (seed && mode === 'production' ? 'development clients are never seeded in production mode' : undefined),
+    }),
+  }),
 
-  // Both
-  SHUTDOWN_GRACE: seconds.default(10),
+  database: group('Storage: a SQLite file by default, PostgreSQL when DATABASE_URL is set.', {
+    url: option({
+      variable: 'DATABASE_URL',
+      type: connectionUrl('postgres', 'postgresql'),
+      example: 'postgres://user:password@127.0.0.1:5432/identity',
+      sensitive: true,
+      roles: ['serve', 'identity', 'clients', 'migrate'],
+      doc: 'PostgreSQL to use instead of the SQLite file.',
+    }),
+    sqlitePath: option({
+      variable: 'SQLITE_PATH',
+      type: text(),
+      default: './data/identity.db',
+      roles: ROLES,
+      doc: 'The SQLite file; in development mode without MASTER_KEY, dev-master.key is kept beside it.',
+    }),
+  }),
+
+  masterKey: option({
+    heading: 'Secrets',
+    variable: 'MASTER_KEY',
+    type: base64Key(32),
+    sensitive: true,
+    roles: ['serve', 'identity', 'sidecar', 'clients'],
+    required: [
+      { roles: ['serve', 'identity', 'clients'], mode: 'production' },
+      { roles: ['sidecar'], mode: 'production', whenSet: 'REDIS_URL' },
+    ],
+    doc: '32 bytes of base64 (`openssl rand -base64 32`) that encrypt HMAC secrets, signing keys and, in Redis, session keys at rest.',
+  }),
+  adminToken: option({
+    variable: 'ADMIN_TOKEN',
+    type: text(32),
+    sensitive: true,
+    roles: IDENTITY_API,
+    required: [{ mode: 'production' }],
+    doc: 'Bearer token of the admin API (/admin/v1/clients), at least 32 characters; unset in development mode, the admin API is off.',
+  }),
+  internalSecret: option({
+    variable: 'INTERNAL_SECRET',
+    type: text(32),
+    sensitive: true,
+    roles: SERVERS,
+    required: [{ roles: ['identity', 'sidecar'], reason: 'when the identity API and the sidecar run apart (set the same value on both)' }],
+    doc: "Shared secret (at least 32 characters) the sidecar sends in x-idsvc-internal-auth; the identity API believes the sidecar's x-idsvc-* headers only with it. `idsvc serve` generates one per process when unset.",
+  }),
+
+  sidecar: group('Sidecar: the public edge, which decrypts requests and forwards them to the identity API.', {
+    host: option({ variable: 'SIDECAR_HOST', type: text(), default: '127.0.0.1', roles: SIDECAR, doc: 'Interface the sidecar listens on.' }),
+    port: option({ variable: 'SIDECAR_PORT', type: port, default: 8141, roles: SIDECAR, doc: 'Port of the sidecar (0 picks a free one).' }),
+    identityUrl: option({
+      variable: 'IDENTITY_URL',
+      type: httpUrl,
+      flag: '--identity-url',
+      example: 'http://127.0.0.1:8140',
+      roles: ['sidecar'],
+      required: [{ reason: 'for a sidecar apart' }],
+      doc: 'Where `idsvc sidecar` forwards (`idsvc serve` forwards in process). A sidecar apart needs no database: it asks the identity API which clients exist.',
+    }),
+    sessionTtlAnonymousSec: option({ variable: 'SESSION_TTL_ANONYMOUS', type: seconds, default: 1800, roles: SIDECAR, doc: 'Lifetime of a session opened without a bearer, in seconds.' }),
+    sessionTtlAuthenticatedSec: option({ variable: 'SESSION_TTL_AUTHENTICATED', type: seconds, default: 3600, roles: SIDECAR, doc: 'Lifetime of a session opened with a bearer, in seconds.' }),
+    clockSkewSec: option({ variable: 'CLOCK_SKEW', type: seconds, default: 300, roles: SERVERS, doc: "Accepted distance between a request's timestamp and the server's clock, in seconds." }),
+    nonceTtlSec: option({ variable: 'NONCE_TTL', type: seconds, default: 600, roles: SIDECAR, doc: 'How long a nonce is remembered, in seconds.' }),
+    bodyLimitBytes: option({ variable: 'BODY_LIMIT', type: integer(1024), default: 64 * 1024, roles: SERVERS, doc: 'Largest request body in bytes (beyond it: 413 invalid_request).' }),
+    corsOrigins: option({
+      variable: 'CORS_ORIGINS',
+      type: commaList,
+      default: [],
+      defaultDoc: 'none',
+      roles: SIDECAR,
+      doc: 'Browser origins allowed to call the sidecar directly, comma-separated (`*` for any).',
+    }),
+    upstreamTimeoutMs: option({ variable: 'UPSTREAM_TIMEOUT_MS', type: integer(1), default: 5000, roles: ['sidecar'], doc: 'How long a sidecar apart waits for the identity API, in milliseconds.' }),
+    memoryNonceMax: option({ variable: 'MEMORY_NONCE_MAX', type: integer(1), default: 1_000_000, roles: SIDECAR, doc: 'Most nonces the in-memory store holds.' }),
+    memorySessionMax: option({ variable: 'MEMORY_SESSION_MAX', type: integer(1), default: 100_000, roles: SIDECAR, doc: 'Most sessions the in-memory store holds.' }),
+  }),
+
+  redis: group('Sessions and nonces in memory (one process), or in Redis shared by every sidecar instance.', {
+    url: option({ variable: 'REDIS_URL', type: connectionUrl('redis', 'rediss'), example: 'redis://127.0.0.1:6379', sensitive: true, roles: SIDECAR, doc: 'Redis to keep sessions and nonces in.' }),
+    keyPrefix: option({ variable: 'REDIS_KEY_PREFIX', type: text(), default: 'idsvc:', roles: SIDECAR, doc: 'Prefix of every Redis key, so that deployments can share one Redis.' }),
+  }),
+
+  shutdownGraceSec: option({
+    heading: 'Shutdown',
+    variable: 'SHUTDOWN_GRACE',
+    type: seconds,
+    default: 10,
+    roles: SERVERS,
+    doc: "On SIGTERM/SIGINT, seconds the requests in flight get to finish before their connections are closed (keep it below the orchestrator's own stop timeout).",
+  }),
 });
+
+/** The validated configuration: its shape is the declaration's. */
+export type Config = ConfigOf<typeof CONFIG_DECLARATION>;
 
 export type RawEnv = Record<string, string | undefined>;
 
-/** The validated configuration. */
-export interface Config {
-  readonly mode: 'development' | 'production';
-  readonly logLevel: string;
-  readonly identity: {
-    readonly host: string;
-    readonly port: number;
-    readonly issuer: string;
-    readonly accessTokenTtlSec: number;
-    readonly refreshTokenTtlSec: number;
-    readonly signingKeyRotationSec: number;
-    readonly customClaimsMaxBytes: number;
-    /** Seed the development clients (on by default in development mode, never in production). */
-    readonly seedDevClients: boolean;
-  };
-  readonly database: { readonly url: string | undefined; readonly sqlitePath: string };
-  /** 32-byte key that encrypts secrets, signing keys and session keys at rest. */
-  readonly masterKey: Buffer | undefined;
-  readonly adminToken: string | undefined;
-  readonly sidecar: {
-    readonly host: string;
-    readonly port: number;
-    /** Where the sidecar forwards when the identity API runs in another process. */
-    readonly identityUrl: string | undefined;
-    readonly sessionTtlAnonymousSec: number;
-    readonly sessionTtlAuthenticatedSec: number;
-    readonly clockSkewSec: number;
-    readonly nonceTtlSec: number;
-    readonly bodyLimitBytes: number;
-    readonly corsOrigins: readonly string[];
-    readonly upstreamTimeoutMs: number;
-    readonly memoryNonceMax: number;
-    readonly memorySessionMax: number;
-  };
-  readonly redis: { readonly url: string | undefined; readonly keyPrefix: string };
-  /** Shared secret the sidecar sends to the identity API in `x-idsvc-internal-auth`. */
-  readonly internalSecret: string | undefined;
-  /** On SIGTERM/SIGINT, how long requests in flight may take to finish before their connections are closed. */
-  readonly shutdownGraceSec: number;
-}
-
-/** Thrown by `loadConfig` with one line per bad value. */
-export class ConfigError extends Error {
-  readonly problems: readonly string[];
-  constructor(problems: string[]) {
-    super(`invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
-    this.name = 'ConfigError';
-    this.problems = problems;
-  }
-}
-
-/**
- * Which part the process runs, for the rules that depend on it: `all` (the embedded stack,
- * and the default), `identity` (the identity API alone) or `sidecar` (the sidecar alone,
- * which has no admin API and keeps keys at rest only in Redis).
- */
-export type ProcessRole = 'all' | 'identity' | 'sidecar';
-
 /** Options of {@link loadConfig}. */
 export interface LoadConfigOptions {
-  /** Default `all`: every rule applies. */
+  /**
+   * The command the process runs: only the options it uses are validated, and only its
+   * rules apply. Default: every option validated, with the rules of `serve`.
+   */
   role?: ProcessRole;
+  /** Values given as command-line flags, by variable (e.g. `{ IDENTITY_URL: '...' }` from `--identity-url`). */
+  flags?: RawEnv;
 }
 
 /**
  * Parse and validate configuration from an environment-like object.
  * Empty strings count as unset, so `FOO=` in a `.env` file falls back to the default.
+ *
+ * @throws ConfigError with every problem, one line each.
  */
 export function loadConfig(env: RawEnv = {}, options: LoadConfigOptions = {}): Config {
-  const role = options.role ?? 'all';
-  const cleaned: RawEnv = {};
-  for (const key of Object.keys(schema.shape)) {
-    const value = env[key];
-    if (value !== undefined && value.trim() !== '') cleaned[key] = value.trim();
-  }
-  const parsed = schema.safeParse(cleaned);
-  if (!parsed.success) {
-    throw new ConfigError(parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`));
-  }
-  const e = parsed.data;
-  const problems: string[] = [];
-  if (e.MODE === 'production') {
-    // A sidecar apart serves no admin API, and needs the master key only to encrypt the
-    // session keys it keeps in Redis.
-    if (!e.MASTER_KEY && (role !== 'sidecar' || e.REDIS_URL)) {
-      problems.push(role === 'sidecar' ? 'MASTER_KEY: required in production mode when REDIS_URL is set' : 'MASTER_KEY: required in production mode');
-    }
-    if (!e.ADMIN_TOKEN && role !== 'sidecar') problems.push('ADMIN_TOKEN: required in production mode');
-    if (e.SEED_DEV_CLIENTS) problems.push('SEED_DEV_CLIENTS: development clients are never seeded in production mode');
-  }
-  if (problems.length > 0) throw new ConfigError(problems);
-
-  const config: Config = {
-    mode: e.MODE,
-    logLevel: e.LOG_LEVEL,
-    identity: {
-      host: e.IDENTITY_HOST,
-      port: e.IDENTITY_PORT,
-      issuer: e.ISSUER,
-      accessTokenTtlSec: e.ACCESS_TOKEN_TTL,
-      refreshTokenTtlSec: e.REFRESH_TOKEN_TTL,
-      signingKeyRotationSec: e.SIGNING_KEY_ROTATION,
-      customClaimsMaxBytes: e.CUSTOM_CLAIMS_MAX_BYTES,
-      seedDevClients: e.SEED_DEV_CLIENTS ?? e.MODE === 'development',
-    },
-    database: { url: e.DATABASE_URL, sqlitePath: e.SQLITE_PATH },
-    masterKey: e.MASTER_KEY ? Buffer.from(e.MASTER_KEY, 'base64') : undefined,
-    adminToken: e.ADMIN_TOKEN,
-    sidecar: {
-      host: e.SIDECAR_HOST,
-      port: e.SIDECAR_PORT,
-      identityUrl: e.IDENTITY_URL,
-      sessionTtlAnonymousSec: e.SESSION_TTL_ANONYMOUS,
-      sessionTtlAuthenticatedSec: e.SESSION_TTL_AUTHENTICATED,
-      clockSkewSec: e.CLOCK_SKEW,
-      nonceTtlSec: e.NONCE_TTL,
-      bodyLimitBytes: e.BODY_LIMIT,
-      corsOrigins: Object.freeze([...e.CORS_ORIGINS]),
-      upstreamTimeoutMs: e.UPSTREAM_TIMEOUT_MS,
-      memoryNonceMax: e.MEMORY_NONCE_MAX,
-      memorySessionMax: e.MEMORY_SESSION_MAX,
-    },
-    redis: { url: e.REDIS_URL, keyPrefix: e.REDIS_KEY_PREFIX },
-    internalSecret: e.INTERNAL_SECRET,
-    shutdownGraceSec: e.SHUTDOWN_GRACE,
-  };
-  return deepFreeze(config);
+  return readDeclaration(CONFIG_DECLARATION, {
+    env,
+    role: options.role,
+    modeVariable: 'MODE',
+    ...(options.flags !== undefined ? { flags: options.flags } : {}),
+  });
 }
 
 /** The variables `loadConfig` reads, for `--help` output and documentation. */
-export const CONFIG_VARIABLES: readonly string[] = Object.keys(schema.shape);
+export const CONFIG_VARIABLES: readonly string[] = optionsOf(CONFIG_DECLARATION).map((o) => o.spec.variable);
 
-function deepFreeze<T>(value: T): T {
-  if (value && typeof value === 'object' && !Buffer.isBuffer(value)) {
-    for (const v of Object.values(value)) deepFreeze(v);
-    Object.freeze(value);
-  }
-  return value;
+/** The variables a command reads, in declaration order. */
+export function variablesOf(role: ProcessRole): string[] {
+  return optionsOf(CONFIG_DECLARATION)
+    .filter((o) => o.spec.roles.includes(role))
+    .map((o) => o.spec.variable);
 }

@@ -3,15 +3,15 @@
  * database the configuration names (no running server needed). Every command prints JSON.
  */
 import { Command, Option } from 'commander';
-import dotenv from 'dotenv';
 import { ClientAdminService } from '../admin/service.js';
-import { loadConfig, type RawEnv } from '../config.js';
+import type { RawEnv } from '../config.js';
 import { systemClock } from '../lib/clock.js';
 import { resolveMasterKey } from '../lib/master-key.js';
 import { OAuthError } from '../lib/oauth-error.js';
 import { SecretBox } from '../lib/secret-box.js';
 import { openDatabase } from '../storage/database.js';
 import { migrate } from '../storage/migrate.js';
+import { commandConfig, readsHelp } from './command-config.js';
 
 /** Where the commands read configuration and write output; the defaults are the process's. */
 export interface ClientCommandsIo {
@@ -43,12 +43,7 @@ export function registerClientCommands(program: Command, io: ClientCommandsIo = 
 
   /** Open the configured database, run `work` with the admin service, print its result as JSON. */
   const run = async (work: (admin: ClientAdminService) => Promise<unknown>): Promise<void> => {
-    let env = io.env;
-    if (env === undefined) {
-      dotenv.config({ quiet: true });
-      env = process.env;
-    }
-    const config = loadConfig(env);
+    const config = commandConfig(io.env, 'clients');
     const db = openDatabase(config);
     const warn = (a: object | string, b?: string): void => err(`warning: ${typeof a === 'string' ? a : (b ?? '')}\n`);
     let box: SecretBox | undefined;
@@ -72,7 +67,7 @@ export function registerClientCommands(program: Command, io: ClientCommandsIo = 
   const clients = program
     .command('clients')
     .description('manage registered clients directly in the database (JSON output)')
-    .addHelpText('after', '\nConfiguration comes from the environment and .env (DATABASE_URL or SQLITE_PATH, MASTER_KEY, MODE).');
+    .addHelpText('after', readsHelp('clients'));
 
   clients
     .command('create')

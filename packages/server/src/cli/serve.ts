@@ -1,15 +1,14 @@
 /**
  * `idsvc serve | identity | sidecar | migrate`: run the server parts, together or apart.
  *
- * Configuration comes from the environment and `.env` (dotenv), validated once at start;
- * a bad value stops the command with one line per problem. SIGINT and SIGTERM close the
- * listeners gracefully: requests in flight get SHUTDOWN_GRACE seconds to finish, then the
- * pools close; a second signal exits at once.
+ * Configuration comes from the environment and `.env` (dotenv), validated once at start
+ * by the rules of the command's role; any problem stops the command, every one named in
+ * one line. SIGINT and SIGTERM close the listeners gracefully: requests in flight get
+ * SHUTDOWN_GRACE seconds to finish, then the pools close; a second signal exits at once.
  */
 import type { Command } from 'commander';
-import dotenv from 'dotenv';
 import type { FastifyInstance } from 'fastify';
-import { ConfigError, type Config, type ProcessRole, type RawEnv, loadConfig } from '../config.js';
+import type { Config, RawEnv } from '../config.js';
 import { createIdentityApp } from '../identity/app.js';
 import { resolveMasterKey } from '../lib/master-key.js';
 import { closeGracefully, waitUntilReady } from '../ops/index.js';
@@ -20,6 +19,7 @@ import { listenOn, startStack } from '../stack.js';
 import { openDatabase } from '../storage/database.js';
 import { migrate } from '../storage/migrate.js';
 import { createStores } from '../stores/index.js';
+import { commandConfig, readsHelp } from './command-config.js';
 
 /** Where the commands read configuration, write output and wait for a stop signal. */
 export interface ServerCommandsIo {
@@ -35,11 +35,6 @@ export interface ServerCommandsIo {
 export function registerServerCommands(program: Command, io: ServerCommandsIo = {}): void {
   const out = io.stdout ?? ((text: string) => void process.stdout.write(text));
   const stopSignal = io.stopSignal ?? firstSignal;
-  const config = (role: ProcessRole = 'all'): Config => {
-    if (io.env !== undefined) return loadConfig(io.env, { role });
-    dotenv.config({ quiet: true });
-    return loadConfig(process.env, { role });
-  };
 
   // Only a process of its own may be ended by force; in-process callers (tests) never are.
   const ownProcess = io.stopSignal === undefined;
@@ -74,8 +69,9 @@ export function registerServerCommands(program: Command, io: ServerCommandsIo = 
   program
     .command('serve')
     .description('identity API and sidecar in one process (ports 8140 and 8141), the sidecar forwarding in process')
+    .addHelpText('after', readsHelp('serve'))
     .action(async () => {
-      const cfg = config();
+      const cfg = commandConfig(io.env, 'serve');
       const stopped = stopSignal();
       const stack = await startStack(cfg);
       out(`identity API listening on ${stack.identityUrl}\nsidecar listening on ${stack.sidecarUrl}\n`);
@@ -85,11 +81,9 @@ export function registerServerCommands(program: Command, io: ServerCommandsIo = 
   program
     .command('identity')
     .description('the identity API alone (port 8140); needs INTERNAL_SECRET, shared with the sidecar')
+    .addHelpText('after', readsHelp('identity'))
     .action(async () => {
-      const cfg = config('identity');
-      if (cfg.internalSecret === undefined) {
-        throw new ConfigError(['INTERNAL_SECRET: required when the identity API and the sidecar run apart (set the same value on both)']);
-      }
+      const cfg = commandConfig(io.env, 'identity');
       const stopped = stopSignal();
       const app = await createIdentityApp({ config: cfg });
       const url = await listenOrClose(app, cfg.identity.host, cfg.identity.port, 'IDENTITY_PORT');
@@ -101,16 +95,12 @@ export function registerServerCommands(program: Command, io: ServerCommandsIo = 
     .command('sidecar')
     .description('the sidecar alone (port 8141), forwarding over HTTP to the identity API; needs INTERNAL_SECRET, no database')
     .option('--identity-url <url>', 'base URL of the identity API (default: IDENTITY_URL)')
+    .addHelpText('after', readsHelp('sidecar'))
     .action(async (options: { identityUrl?: string }) => {
-      const cfg = config('sidecar');
-      const identityUrl = options.identityUrl ?? cfg.sidecar.identityUrl;
-      const problems: string[] = [];
-      if (identityUrl === undefined) problems.push('IDENTITY_URL: required for a sidecar apart (or pass --identity-url)');
-      else if (!isHttpUrl(identityUrl)) problems.push(`--identity-url: must be an http:// or https:// URL, got "${identityUrl}"`);
-      if (cfg.internalSecret === undefined) {
-        problems.push('INTERNAL_SECRET: required when the identity API and the sidecar run apart (set the same value on both)');
-      }
-      if (problems.length > 0 || identityUrl === undefined || cfg.internalSecret === undefined) throw new ConfigError(problems);
+      const cfg = commandConfig(io.env, 'sidecar', { IDENTITY_URL: options.identityUrl });
+      // The sidecar's rules require both; the configuration has refused to load without them.
+      const identityUrl = present(cfg.sidecar.identityUrl, 'IDENTITY_URL');
+      const internalSecret = present(cfg.internalSecret, 'INTERNAL_SECRET');
 
       const stopped = stopSignal();
       // No database here: which client ids may open sessions is asked of the identity API.
@@ -122,9 +112,9 @@ export function registerServerCommands(program: Command, io: ServerCommandsIo = 
       try {
         sidecar = await createSidecarApp({
           config: cfg,
-          internalSecret: cfg.internalSecret,
+          internalSecret,
           upstream,
-          clients: upstreamClientDirectory(upstream, cfg.internalSecret),
+          clients: upstreamClientDirectory(upstream, internalSecret),
           stores,
         });
       } catch (err) {
@@ -143,8 +133,9 @@ export function registerServerCommands(program: Command, io: ServerCommandsIo = 
   program
     .command('migrate')
     .description('bring the database (SQLite file or DATABASE_URL) to the latest schema, then exit')
+    .addHelpText('after', readsHelp('migrate'))
     .action(async () => {
-      const db = openDatabase(config('identity'));
+      const db = openDatabase(commandConfig(io.env, 'migrate'));
       try {
         const applied = await migrate(db);
         out(`${JSON.stringify({ applied })}\n`);
@@ -164,13 +155,10 @@ async function listenOrClose(app: FastifyInstance, host: string, port: number, v
   }
 }
 
-function isHttpUrl(value: string): boolean {
-  try {
-    const url = new URL(value);
-    return url.protocol === 'http:' || url.protocol === 'https:';
-  } catch {
-    return false;
-  }
+/** A value the role's rules require, so loading has already refused its absence. */
+function present<T>(value: T | undefined, variable: string): T {
+  if (value === undefined) throw new Error(`${variable} is missing although the configuration requires it`);
+  return value;
 }
 
 /** The first SIGINT or SIGTERM; a second one exits at once, for a close that hangs. */

@@ -1,5 +1,9 @@
 /** `idsvc clients create|list|show|update|rotate-secret|disable`: JSON output, straight on the database. */
 import { spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { createRequire } from 'node:module';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { Command, CommanderError } from 'commander';
@@ -116,5 +120,24 @@ describe('the idsvc binary', () => {
     for (const sub of ['create', 'list', 'show', 'update', 'rotate-secret', 'disable']) expect(help.stdout).toContain(sub);
     const createHelp = await idsvc(['clients', 'create', '--help'], {}, cwd);
     expect(createHelp.stdout).toContain('--auth-method');
+    // The help names the variables the commands read: the admin token is not one of them.
+    expect(help.stdout).toContain('MASTER_KEY');
+    expect(help.stdout).not.toContain('ADMIN_TOKEN');
+  });
+
+  it('lists clients in production mode without ADMIN_TOKEN, which it never uses, but not without MASTER_KEY', { timeout: 60_000 }, async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'idsvc-clients-'));
+    try {
+      const env = { MODE: 'production', SQLITE_PATH: join(dir, 'identity.db') };
+      const refused = await idsvc(['clients', 'list'], env, dir);
+      expect(refused.code).toBe(1);
+      expect(refused.stderr).toBe('error: invalid configuration:\n  - MASTER_KEY: required in production mode\n');
+      const listed = await idsvc(['clients', 'list'], { ...env, MASTER_KEY: randomBytes(32).toString('base64') }, dir);
+      expect(listed.stderr).toBe('');
+      expect(listed.code).toBe(0);
+      expect(JSON.parse(listed.stdout)).toEqual({ clients: [] });
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

@@ -68,32 +68,6 @@ describe.each(await databaseTargets())('development mode on $kind', (target) => 
   });
 });
 
-describe('production rules by process role', () => {
-  const MASTER_KEY = Buffer.alloc(32, 1).toString('base64');
-  const problems = (env: Record<string, string>, role?: 'all' | 'identity' | 'sidecar'): readonly string[] => {
-    try {
-      loadConfig({ MODE: 'production', ...env }, role !== undefined ? { role } : {});
-      return [];
-    } catch (err) {
-      if (!(err instanceof ConfigError)) throw err;
-      return err.problems;
-    }
-  };
-
-  it('asks the identity API and the whole stack for the admin token and the master key', () => {
-    for (const role of [undefined, 'all', 'identity'] as const) {
-      expect(problems({}, role)).toEqual(['MASTER_KEY: required in production mode', 'ADMIN_TOKEN: required in production mode']);
-      expect(problems({ MASTER_KEY, ADMIN_TOKEN }, role)).toEqual([]);
-    }
-  });
-
-  it('asks a sidecar apart for neither, but for the master key when its sessions live in Redis', () => {
-    expect(problems({}, 'sidecar')).toEqual([]);
-    expect(problems({ REDIS_URL: 'redis://127.0.0.1:6379' }, 'sidecar')).toEqual(['MASTER_KEY: required in production mode when REDIS_URL is set']);
-    expect(problems({ REDIS_URL: 'redis://127.0.0.1:6379', MASTER_KEY }, 'sidecar')).toEqual([]);
-  });
-});
-
 describe.each(await databaseTargets())('production mode on $kind', (target) => {
   const tdb = withDatabase(target);
 

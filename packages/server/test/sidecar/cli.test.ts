@@ -127,7 +127,7 @@ describe('idsvc identity + idsvc sidecar --identity-url (apart)', () => {
     delete env.INTERNAL_SECRET;
     const err = (await run(['sidecar'], env).done.catch((e: unknown) => e)) as ConfigError;
     expect(err).toBeInstanceOf(ConfigError);
-    expect(err.problems.map((p) => p.split(':')[0])).toEqual(['IDENTITY_URL', 'INTERNAL_SECRET']);
+    expect(err.problems.map((p) => p.split(':')[0])).toEqual(['INTERNAL_SECRET', 'IDENTITY_URL']);
   });
 
   it('the identity API apart needs INTERNAL_SECRET', async () => {
@@ -138,7 +138,7 @@ describe('idsvc identity + idsvc sidecar --identity-url (apart)', () => {
 
   it('refuses an --identity-url that is not an http URL', async () => {
     const err = (await run(['sidecar', '--identity-url', 'ftp://x'], baseEnv()).done.catch((e: unknown) => e)) as ConfigError;
-    expect(err.problems).toEqual(['--identity-url: must be an http:// or https:// URL, got "ftp://x"']);
+    expect(err.problems).toEqual(['--identity-url: must be an http:// or https:// URL (got "ftp://x")']);
   });
 });
 
