@@ -3,6 +3,7 @@
  * both packages, typed, then the journey against the sidecar named on the command line.
  */
 import { IdentityClient, IdentityClientError, ServiceError, type IntrospectionResponse } from '@idsvc/client';
+import { openMessage, sealMessage } from '@idsvc/client/message';
 import { IdentityClient as WebIdentityClient } from '@idsvc/client/web';
 import { ProtocolError, protocol } from '@idsvc/protocol';
 import { webProtocol } from '@idsvc/protocol/web';
@@ -34,6 +35,12 @@ const fromNode = await protocol.sharedSecret(a.privateKey, b.publicKey);
 const fromWeb = await webProtocol.sharedSecret(b.privateKey, a.publicKey);
 if (Buffer.compare(Buffer.from(fromNode), Buffer.from(fromWeb)) !== 0) throw new Error('backends disagree');
 if (!(new ProtocolError('invalid_request') instanceof Error)) throw new Error('ProtocolError is no Error');
+
+// The message steps alone: what one side seals, the other opens (answers use the same AAD rule).
+const session = { kid: 'session:S-00000000000000000000000000000000', key: new Uint8Array(32).fill(7), clientId: 'app' };
+const sealed = await sealMessage(protocol, session, '{"hello":"world"}', { now: Date.now() });
+const opened = await openMessage(protocol, session, (name) => ({ 'x-kid': session.kid, 'x-idempotency-key': sealed.idempotencyKey })[name], JSON.parse(sealed.body));
+if (opened !== '{"hello":"world"}') throw new Error('the message steps do not round-trip');
 
 const results = [
   await journey(new IdentityClient({ sidecarUrl, clientId, clientSecret })),
