@@ -1,18 +1,16 @@
 import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'vitest/config';
 
-const src = (pkg: string): string => fileURLToPath(new URL(`./packages/${pkg}/src/index.ts`, import.meta.url));
-
 export default defineConfig({
   resolve: {
     // Tests run against the TypeScript sources, so `npm test` needs no build first.
-    alias: {
-      // The longer specifier first: aliases match by prefix, first entry wins.
-      '@idsvc/protocol/web': fileURLToPath(new URL('./packages/protocol/src/web.ts', import.meta.url)),
-      '@idsvc/protocol': src('protocol'),
-      '@idsvc/client': src('client'),
-      '@idsvc/server': src('server'),
-    },
+    // Exact matches: a bare string alias would match by prefix and swallow subpaths.
+    alias: [
+      { find: /^@idsvc\/(protocol|client)\/web$/, replacement: fileURLToPath(new URL('./packages/$1/src/web.ts', import.meta.url)) },
+      { find: /^@idsvc\/client\/message$/, replacement: fileURLToPath(new URL('./packages/client/src/message.ts', import.meta.url)) },
+      { find: /^@idsvc\/server\/([a-z]+)$/, replacement: fileURLToPath(new URL('./packages/server/src/exports/$1.ts', import.meta.url)) },
+      { find: /^@idsvc\/(protocol|client|server)$/, replacement: fileURLToPath(new URL('./packages/$1/src/index.ts', import.meta.url)) },
+    ],
   },
   test: {
     include: ['packages/*/test/**/*.test.ts', 'bench/test/**/*.test.ts'],

@@ -15,7 +15,7 @@ export const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const TSX_LOADER = import.meta.resolve('tsx');
 
 /**
- * tsx configuration of the children: maps `@idsvc/protocol` to its TypeScript sources,
+ * tsx configuration of the children: maps the workspace packages to their TypeScript sources,
  * so the servers run the code of the working tree, not a possibly stale `dist/`.
  */
 const TSX_TSCONFIG = fileURLToPath(new URL('../tsx.tsconfig.json', import.meta.url));

@@ -18,7 +18,7 @@ import {
   sealSync,
   sharedSecretSync,
   type KeyPair,
-} from '../../packages/protocol/src/index.js';
+} from '@idsvc/protocol';
 
 /** An HTTP request as autocannon sends it (the path is per scenario). */
 export interface WireRequest {

@@ -5,7 +5,7 @@
  * opened and its plaintext checked by the scenario.
  */
 import { randomBytes } from 'node:crypto';
-import { kidFromSessionId, newSessionId } from '../../packages/protocol/src/index.js';
+import { kidFromSessionId, newSessionId } from '@idsvc/protocol';
 import { preparedPlan, type LoadPlan } from '../lib/load.js';
 import { openAnswer, sealRequest, type ClientSession, type WireRequest } from '../lib/wire.js';
 import type { Environment, Feeder } from './types.js';

@@ -24,7 +24,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { makeIdempotencyKey, signSync } from '../../packages/protocol/src/index.js';
+import { makeIdempotencyKey, signSync } from '@idsvc/protocol';
 import { describeMachine, machine } from '../lib/machine.js';
 import { formatOps, printTable } from '../lib/measure.js';
 import { REPO_ROOT, startChild, type Child } from '../lib/processes.js';
@@ -43,8 +43,8 @@ const ISSUE_WITH_REFRESH = JSON.stringify({ audience: 'orders-api', scope: 'orde
 
 /** Start the identity API on SQLite with a Basic and an HMAC client; print READY with what the load needs. */
 async function serve(): Promise<void> {
-  const { createIdentityApp, identityServicesOf } = await import('../../packages/server/src/identity/app.js');
-  const { loadConfig } = await import('../../packages/server/src/config.js');
+  const { createIdentityApp, identityServicesOf } = await import('@idsvc/server/identity');
+  const { loadConfig } = await import('@idsvc/server');
   const dir = mkdtempSync(join(tmpdir(), 'idsvc-bench-identity-'));
   const config = loadConfig({
     MODE: 'production',

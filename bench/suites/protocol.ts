@@ -20,7 +20,7 @@ import {
   webProtocol,
   zeroize,
   type Protocol,
-} from '../../packages/protocol/src/index.js';
+} from '@idsvc/protocol';
 import { formatOps, measure, printTable, type TaskFn } from '../lib/measure.js';
 import type { BenchOptions, Figure } from '../lib/types.js';
 

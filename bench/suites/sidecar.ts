@@ -38,7 +38,7 @@ import {
   sealSync,
   sharedSecretSync,
   zeroize,
-} from '../../packages/protocol/src/index.js';
+} from '@idsvc/protocol';
 import { formatOps, printTable } from '../lib/measure.js';
 import { median } from '../lib/results.js';
 import { basicAuthorization, completeInit, initRequest, openAnswer, sealRequest, type ClientSession, type WireRequest } from '../lib/wire.js';
@@ -78,9 +78,8 @@ interface Ready {
 /** Start the bare routes and the embedded stack, print their URLs, run until SIGTERM. */
 async function serve(): Promise<void> {
   const { default: Fastify } = await import('fastify');
-  const { loadConfig } = await import('../../packages/server/src/config.js');
-  const { startStack } = await import('../../packages/server/src/stack.js');
-  const { inProcessUpstream } = await import('../../packages/server/src/sidecar/upstream-in-process.js');
+  const { loadConfig, startStack } = await import('@idsvc/server');
+  const { inProcessUpstream } = await import('@idsvc/server/sidecar');
 
   const dir = mkdtempSync(join(tmpdir(), 'idsvc-bench-'));
   const stack = await startStack(

@@ -3,17 +3,11 @@
  * the session key with an AAD bound to this message's idempotency key, send the envelope,
  * and open the sealed answer with the AAD of the answer's own headers.
  */
-import {
-  buildAad,
-  encodeEnvelope,
-  makeIdempotencyKey,
-  parseEnvelope,
-  parseIdempotencyKey,
-} from '@idsvc/protocol/web';
 import { asRecord, errorFromAnswer, parseJson } from './answer.js';
 import type { ClientContext } from './context.js';
 import { ResponseError } from './errors.js';
 import { joinUrl, post } from './http.js';
+import { UnopenableAnswerError, openMessage, sealMessage } from './message.js';
 import type { Session } from './session.js';
 import { elapsedMs, headersToObject, maskHeaders, type WireExchange } from './wire.js';
 
@@ -34,8 +28,6 @@ export interface ExchangeResult {
   wire: WireExchange;
 }
 
-const decoder = new TextDecoder('utf-8', { fatal: true });
-
 /**
  * Send `request` through `session`. Resolves for 2xx answers; throws `ServiceError` for an
  * error answer (sealed or plaintext), `ResponseError` for an answer that cannot be read,
@@ -50,21 +42,11 @@ export async function exchange(
   const startedAt = performance.now();
   const url = joinUrl(ctx.sidecarUrl, request.path);
   const plaintext = JSON.stringify(request.body);
-  const idempotencyKey = makeIdempotencyKey(ctx.now());
-  const { timestamp, nonce } = parseIdempotencyKey(idempotencyKey);
-  const aad = buildAad({ timestamp, nonce, kid: session.kid, clientId: ctx.clientId });
-  const envelope = encodeEnvelope(await ctx.protocol.seal(session.key, aad, plaintext));
-
-  const headers: Record<string, string> = {
-    'Content-Type': 'application/json',
-    'X-ClientId': ctx.clientId,
-    'X-Idempotency-Key': idempotencyKey,
-    'X-Kid': session.kid,
-  };
-  if (request.authorization) headers.Authorization = request.authorization;
-  if (request.hmacSecret !== undefined) {
-    headers['X-Signature'] = await ctx.protocol.sign({ secret: request.hmacSecret, timestamp, nonce, body: plaintext });
-  }
+  const { headers, body: envelope } = await sealMessage(ctx.protocol, session, plaintext, {
+    authorization: request.authorization,
+    hmacSecret: request.hmacSecret,
+    now: ctx.now(),
+  });
 
   const wire: WireExchange = {
     method: 'POST',
@@ -93,33 +75,14 @@ export async function exchange(
   }
 
   wire.responseBodyEncrypted = answer.text;
-  const decrypted = await openAnswer(ctx, session, answer.status, answer.headers, parsed, snapshot);
+  let decrypted: string;
+  try {
+    decrypted = await openMessage(ctx.protocol, session, (name) => answer.headers.get(name), parsed);
+  } catch (err) {
+    if (!(err instanceof UnopenableAnswerError)) throw err;
+    throw new ResponseError(answer.status, err.message, snapshot());
+  }
   wire.responseBodyPlaintext = decrypted;
   if (answer.status >= 400) throw errorFromAnswer(answer.status, decrypted, true, snapshot());
   return { status: answer.status, data: parseJson(decrypted, answer.status, snapshot()), wire: snapshot() };
-}
-
-/** Decrypt a sealed answer with the AAD of its own `X-Idempotency-Key` and the session's kid. */
-async function openAnswer(
-  ctx: ClientContext,
-  session: Session,
-  status: number,
-  headers: Headers,
-  envelope: Record<string, unknown>,
-  snapshot: () => WireExchange,
-): Promise<string> {
-  const kid = headers.get('x-kid');
-  const key = headers.get('x-idempotency-key');
-  if (kid !== session.kid || key === null) {
-    throw new ResponseError(status, 'the encrypted answer lacks its X-Kid or X-Idempotency-Key', snapshot());
-  }
-  try {
-    const { timestamp, nonce } = parseIdempotencyKey(key);
-    const aad = buildAad({ timestamp, nonce, kid, clientId: ctx.clientId });
-    const bytes = await ctx.protocol.open(session.key, aad, parseEnvelope(envelope));
-    return decoder.decode(bytes);
-  } catch {
-    // Never say why: a tampered answer and a wrong key look the same to the caller.
-    throw new ResponseError(status, 'the encrypted answer could not be decrypted', snapshot());
-  }
 }

@@ -2,17 +2,11 @@
  * Sessions: the ECDH handshake with the sidecar (docs/protocol.md sections 3 and 4) and the
  * session key it yields, with its expiry and its zeroization.
  */
-import {
-  decodePublicKey,
-  encodeBase64,
-  isSessionId,
-  kidFromSessionId,
-  makeIdempotencyKey,
-  zeroize,
-} from '@idsvc/protocol/web';
-import { asRecord, errorFromAnswer, parseJson } from './answer.js';
+import { kidFromSessionId, zeroize } from '@idsvc/protocol/web';
+import { errorFromAnswer, parseJson } from './answer.js';
 import type { ClientContext } from './context.js';
 import { ResponseError } from './errors.js';
+import { UnusableInitAnswerError, completeSessionInit, sessionInitMessage } from './handshake.js';
 import { joinUrl, post } from './http.js';
 import { elapsedMs, headersToObject, maskHeaders, type WireExchange } from './wire.js';
 
@@ -140,17 +134,11 @@ export async function initSession(
 ): Promise<SessionResult> {
   const startedAt = performance.now();
   const url = joinUrl(ctx.sidecarUrl, SESSION_INIT_PATH);
-  const { publicKey, privateKey } = await ctx.protocol.generateKeyPair();
-  const body = JSON.stringify({ clientPublicKey: encodeBase64(publicKey) });
-  const headers: Record<string, string> = {
-    'Content-Type': 'application/json',
-    'X-ClientId': ctx.clientId,
-    'X-Idempotency-Key': makeIdempotencyKey(ctx.now()),
-  };
-  if (bearer) {
-    headers.Authorization = `Bearer ${bearer.accessToken}`;
-    headers['X-Subject'] = bearer.subject;
-  }
+  const { headers, body, privateKey } = await sessionInitMessage(ctx.protocol, ctx.clientId, {
+    now: ctx.now(),
+    bearer: bearer?.accessToken,
+    subject: bearer?.subject,
+  });
   const wire: WireExchange = {
     method: 'POST',
     url,
@@ -165,44 +153,31 @@ export async function initSession(
   };
   const snapshot = (): WireExchange => ({ ...wire, durationMs: elapsedMs(startedAt) });
 
-  const answer = await post(ctx.transport, url, headers, body, snapshot, signal);
-  wire.status = answer.status;
-  wire.responseHeaders = headersToObject(answer.headers);
-  wire.responseBodyPlaintext = answer.text;
-  if (answer.status !== 200) throw errorFromAnswer(answer.status, answer.text, false, snapshot());
-
-  const fields = asRecord(parseJson(answer.text, answer.status, snapshot()));
-  const sessionId = fields?.sessionId;
-  const serverPublicKey = fields?.serverPublicKey;
-  const expiresInSec = fields?.expiresInSec;
-  if (
-    typeof sessionId !== 'string' ||
-    !isSessionId(sessionId) ||
-    typeof serverPublicKey !== 'string' ||
-    fields?.encAlg !== 'A256GCM' ||
-    typeof expiresInSec !== 'number' ||
-    !Number.isInteger(expiresInSec) ||
-    expiresInSec <= 0
-  ) {
-    throw new ResponseError(answer.status, 'the session init answer is malformed', snapshot());
-  }
-
-  let shared: Uint8Array | undefined;
   try {
-    shared = await ctx.protocol.sharedSecret(privateKey, decodePublicKey(serverPublicKey));
-    const key = await ctx.protocol.deriveSessionKey(shared, sessionId, ctx.clientId);
+    const answer = await post(ctx.transport, url, headers, body, snapshot, signal);
+    wire.status = answer.status;
+    wire.responseHeaders = headersToObject(answer.headers);
+    wire.responseBodyPlaintext = answer.text;
+    if (answer.status !== 200) throw errorFromAnswer(answer.status, answer.text, false, snapshot());
+    const fields = parseJson(answer.text, answer.status, snapshot());
+    let keys;
+    try {
+      keys = await completeSessionInit(ctx.protocol, ctx.clientId, privateKey, fields);
+    } catch (err) {
+      if (!(err instanceof UnusableInitAnswerError)) throw err;
+      throw new ResponseError(answer.status, err.message, snapshot());
+    }
     const session = new Session({
-      sessionId,
+      sessionId: keys.sessionId,
       clientId: ctx.clientId,
-      key,
-      expiresInSec,
+      key: keys.key,
+      expiresInSec: keys.expiresInSec,
       establishedAt: ctx.now(),
       subject: bearer?.subject,
     });
     return { session, wire: snapshot() };
-  } catch {
-    throw new ResponseError(answer.status, 'the server public key is not a valid P-256 point', snapshot());
   } finally {
-    zeroize(shared);
+    // The ephemeral key serves this one handshake, whatever its outcome.
+    privateKey.destroy();
   }
 }

@@ -6,27 +6,7 @@ import { webProtocol } from '@idsvc/protocol/web';
 import { IdentityClientCore, type IdentityClientOptions } from './client.js';
 import type { ProtocolApi } from './context.js';
 
-export { IdentityClientCore, ROUTES, type IdentityClientOptions, type IdentityClientCoreOptions } from './client.js';
-export type { ClientContext, ProtocolApi } from './context.js';
-export type { Transport } from './http.js';
-export {
-  IdentityClientError,
-  NetworkError,
-  ResponseError,
-  ServiceError,
-  TimeoutError,
-  type ClientErrorCode,
-} from './errors.js';
-export { initSession, Session, SESSION_INIT_PATH, type SessionBearer, type SessionResult } from './session.js';
-export type {
-  AuthMethod,
-  CallOptions,
-  CallResult,
-  IntrospectionResponse,
-  IssueRequest,
-  TokenResponse,
-} from './types.js';
-export { maskCredential, maskHeaders, type WireExchange } from './wire.js';
+export * from './api.js';
 
 /**
  * The identity client on WebCrypto. See {@link IdentityClientCore} for the methods.

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { IdentityClient, ServiceError } from '@idsvc/client';
-import { ManualClock } from '@idsvc/server';
+import { ManualClock } from '@idsvc/server/testing';
 import { DEV_BASIC, startTestStack, type TestStack } from './support/stack.js';
 
 // The sidecar's clock is ours to move: advancing it past the session TTL makes the

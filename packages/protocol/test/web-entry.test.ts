@@ -55,7 +55,7 @@ describe('the import graph of @idsvc/protocol/web', () => {
 
   it('is what package.json exports as ./web, and the package has no runtime dependencies', () => {
     const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as Record<string, unknown>;
-    expect(pkg.exports).toMatchObject({ './web': { types: './src/web.ts', default: './dist/web.js' } });
+    expect(pkg.exports).toMatchObject({ './web': { types: './dist/web.d.ts', default: './dist/web.js' } });
     expect(pkg.dependencies ?? {}).toEqual({});
     expect(pkg.sideEffects).toBe(false);
   });

@@ -1,50 +1,13 @@
-/** `@idsvc/server`: the identity API, the sidecar, storage and configuration. */
+/**
+ * `@idsvc/server`: the whole stack in one process, and its configuration. Each role has
+ * an entry of its own with only what it needs:
+ *
+ * - `@idsvc/server/identity`: the identity API (app, plugin, services, client admin);
+ * - `@idsvc/server/sidecar`: the sidecar (app, upstreams, client directories, stores);
+ * - `@idsvc/server/storage`: the database (open, migrate, prune);
+ * - `@idsvc/server/ops`: health, readiness, metrics, graceful shutdown;
+ * - `@idsvc/server/testing`: a settable clock and the seeded development clients.
+ */
 export { loadConfig, ConfigError, CONFIG_VARIABLES, type Config, type LoadConfigOptions, type ProcessRole, type RawEnv } from './config.js';
-export { systemClock, ManualClock, type Clock } from './lib/clock.js';
-// Identity API
-export * from './identity/index.js';
-export { ClientAdminService, type ClientView, type ClientWithSecret, type CreateClientInput, type UpdateClientInput } from './admin/service.js';
-export { OAuthError, toOAuthError } from './lib/oauth-error.js';
-export { REDACT_PATHS, loggerOptions } from './lib/logging.js';
-export { resolveMasterKey } from './lib/master-key.js';
-// Storage
-export { openDatabase, migrate, MigrationError, pruneExpired, type Database } from './storage/index.js';
-// Sidecar
-export { createSidecarApp, MAX_HEADER_BYTES, type SidecarAppOptions } from './sidecar/app.js';
-export { cachedClientDirectory, databaseClientDirectory, upstreamClientDirectory, type ClientDirectory } from './sidecar/client-directory.js';
-export { httpUpstream, type HttpUpstreamOptions } from './sidecar/upstream-http.js';
-export { injectUpstream } from './sidecar/upstream-inject.js';
-export { inProcessUpstream } from './sidecar/upstream-in-process.js';
-export { UpstreamUnavailableError, type Upstream, type UpstreamRequest, type UpstreamResponse } from './sidecar/upstream.js';
-export {
-  createStores,
-  memoryStores,
-  redisStores,
-  MemoryNonceStore,
-  MemorySessionStore,
-  RedisNonceStore,
-  RedisSessionStore,
-  StoreFullError,
-  StoreUnavailableError,
-  type NonceStore,
-  type Session,
-  type SessionStore,
-  type SessionType,
-  type SidecarStores,
-} from './stores/index.js';
-// Operations: health, readiness, metrics, request ids, graceful shutdown
-export {
-  registerOps,
-  opsServerOptions,
-  closeGracefully,
-  waitUntilReady,
-  databaseCheck,
-  isDatabaseUnavailable,
-  IdentityMetrics,
-  SidecarMetrics,
-  ServiceMetrics,
-  type OpsOptions,
-  type ReadinessCheck,
-} from './ops/index.js';
-// Both in one process
+export { loggerOptions, REDACT_PATHS } from './lib/logging.js';
 export { startStack, listenOn, PortInUseError, type Stack, type StackOptions } from './stack.js';

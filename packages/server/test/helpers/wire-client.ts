@@ -1,19 +1,18 @@
 /**
- * A small client of the wire protocol for tests, built on `@idsvc/protocol` the way an
- * outside client would be: its own key pair, session init, sealed requests, opened answers.
- * It can send through `app.inject` (no socket) or over HTTP, and exposes each step so
- * tests can tamper with any byte or header on the way.
+ * The SDK's wire client opened up for tests: sealing and opening are the SDK's own steps
+ * (`@idsvc/client/message`), and this wrapper only adds what tests need around them: a
+ * transport through `app.inject` (no socket) or HTTP, raw answers, and each step apart, so
+ * a test can tamper with any byte or header between sealing and sending.
  */
-import type { FastifyInstance } from 'fastify';
 import {
-  buildAad,
-  decodeBase64,
-  encodeEnvelope,
-  kidFromSessionId,
-  makeIdempotencyKey,
-  protocol,
-  zeroize,
-} from '@idsvc/protocol';
+  completeSessionInit,
+  openMessage,
+  sealMessage,
+  sessionInitMessage,
+  type SealingSession,
+} from '@idsvc/client/message';
+import type { FastifyInstance } from 'fastify';
+import { makeIdempotencyKey, protocol, zeroize } from '@idsvc/protocol';
 
 /** A raw HTTP exchange. */
 export interface WireRequest {
@@ -119,69 +118,47 @@ export class WireClient {
    * `subject`. On 200 the new session replaces the old one, whose key is zeroized.
    */
   async initSession(options: { bearer?: string; subject?: string; headers?: Record<string, string> } = {}): Promise<WireResponse> {
-    const keys = await protocol.generateKeyPair();
-    const headers: Record<string, string> = {
-      'content-type': 'application/json',
-      'x-clientid': this.clientId,
-      'x-idempotency-key': this.newKey().header,
-      ...(options.bearer !== undefined ? { authorization: `Bearer ${options.bearer}` } : {}),
-      ...(options.subject !== undefined ? { 'x-subject': options.subject } : {}),
-      ...options.headers,
-    };
-    const body = JSON.stringify({ clientPublicKey: Buffer.from(keys.publicKey).toString('base64') });
-    const response = await this.transport({ path: '/api/v1/session/init', headers, body });
-    if (response.status === 200) {
-      const answer = JSON.parse(response.body) as { sessionId: string; serverPublicKey: string; expiresInSec: number };
-      const secret = await protocol.sharedSecret(keys.privateKey, decodeBase64(answer.serverPublicKey));
-      const key = await protocol.deriveSessionKey(secret, answer.sessionId, this.clientId);
-      zeroize(secret);
-      if (this.session) zeroize(this.session.key);
-      this.session = { sessionId: answer.sessionId, kid: kidFromSessionId(answer.sessionId), key, expiresInSec: answer.expiresInSec };
+    const init = await sessionInitMessage(protocol, this.clientId, { now: this.now(), bearer: options.bearer, subject: options.subject });
+    const headers = { ...lowerCaseNames(init.headers), ...options.headers };
+    const response = await this.transport({ path: '/api/v1/session/init', headers, body: init.body });
+    if (response.status !== 200) {
+      init.privateKey.destroy();
+      return response;
     }
-    keys.privateKey.destroy();
+    const keys = await completeSessionInit(protocol, this.clientId, init.privateKey, JSON.parse(response.body));
+    if (this.session) zeroize(this.session.key);
+    this.session = { sessionId: keys.sessionId, kid: keys.kid, key: keys.key, expiresInSec: keys.expiresInSec };
     return response;
   }
 
-  /** Seal `plaintext` for `path` under the current session, with the protocol's headers. */
-  async seal(path: string, plaintext: string, headers: Record<string, string> = {}): Promise<SealedRequest> {
-    const session = this.requireSession();
-    const key = this.newKey();
-    const aad = buildAad({ timestamp: key.timestamp, nonce: key.nonce, kid: session.kid, clientId: this.clientId });
-    const payloadB64 = await protocol.seal(session.key, aad, plaintext);
+  /**
+   * Seal `plaintext` for `path` under the current session, with the protocol's headers;
+   * `headers` are set last (lower-case names), so a test can replace any of them.
+   */
+  async seal(path: string, plaintext: string, headers: Record<string, string> = {}, options: { hmacSecret?: string } = {}): Promise<SealedRequest> {
+    const sealed = await sealMessage(protocol, this.sealingSession(), plaintext, { now: this.now(), hmacSecret: options.hmacSecret });
     return {
       path,
-      headers: {
-        'content-type': 'application/json',
-        'x-clientid': this.clientId,
-        'x-kid': session.kid,
-        'x-idempotency-key': key.header,
-        ...headers,
-      },
-      body: encodeEnvelope(payloadB64),
-      timestamp: key.timestamp,
-      nonce: key.nonce,
-      payloadB64,
+      headers: { ...lowerCaseNames(sealed.headers), ...headers },
+      body: sealed.body,
+      timestamp: sealed.timestamp,
+      nonce: sealed.nonce,
+      payloadB64: sealed.payloadB64,
     };
   }
 
   /** Open an answer: decrypt it when it carries `x-kid`, else take the plaintext error. */
   async open(response: WireResponse): Promise<CallResult> {
-    const kid = response.headers['x-kid'];
-    const responseKey = response.headers['x-idempotency-key'];
-    if (kid === undefined || responseKey === undefined) {
+    if (response.headers['x-kid'] === undefined || response.headers['x-idempotency-key'] === undefined) {
       return { status: response.status, headers: response.headers, encrypted: false, text: response.body, json: safeJson(response.body) };
     }
-    const session = this.requireSession();
-    const dot = responseKey.indexOf('.');
-    const aad = buildAad({ timestamp: responseKey.slice(0, dot), nonce: responseKey.slice(dot + 1), kid, clientId: this.clientId });
-    const { payload } = JSON.parse(response.body) as { payload: string };
-    const text = Buffer.from(await protocol.open(session.key, aad, payload)).toString('utf8');
+    const text = await openMessage(protocol, this.sealingSession(), (name) => response.headers[name], JSON.parse(response.body));
     return { status: response.status, headers: response.headers, encrypted: true, text, json: safeJson(text) };
   }
 
   /**
    * One encrypted call: seal `plaintext` (a string is sent byte for byte, an object as
-   * JSON), send it, open the answer. `sign` adds an HMAC `X-Signature` with this secret.
+   * JSON), send it, open the answer. `hmacSecret` adds an HMAC `X-Signature`.
    */
   async call(
     path: string,
@@ -191,16 +168,13 @@ export class WireClient {
     const text = typeof plaintext === 'string' ? plaintext : JSON.stringify(plaintext);
     const headers: Record<string, string> = { ...options.headers };
     if (options.authorization !== undefined) headers.authorization = options.authorization;
-    const request = await this.seal(path, text, headers);
-    if (options.hmacSecret !== undefined) {
-      request.headers['x-signature'] = await protocol.sign({
-        secret: options.hmacSecret,
-        timestamp: request.timestamp,
-        nonce: request.nonce,
-        body: text,
-      });
-    }
+    const request = await this.seal(path, text, headers, options.hmacSecret !== undefined ? { hmacSecret: options.hmacSecret } : {});
     return this.open(await this.transport(request));
+  }
+
+  private sealingSession(): SealingSession {
+    const session = this.requireSession();
+    return { kid: session.kid, key: session.key, clientId: this.clientId };
   }
 
   private requireSession(): ClientSession {
@@ -212,6 +186,10 @@ export class WireClient {
 /** `Basic base64(id:secret)`. */
 export function basicAuth(clientId: string, secret: string): string {
   return `Basic ${Buffer.from(`${clientId}:${secret}`, 'utf8').toString('base64')}`;
+}
+
+function lowerCaseNames(headers: Record<string, string>): Record<string, string> {
+  return Object.fromEntries(Object.entries(headers).map(([name, value]) => [name.toLowerCase(), value]));
 }
 
 function safeJson(text: string): unknown {

@@ -1,0 +1,106 @@
+/**
+ * The session handshake of PROTOCOL.md sections 3 and 4 with no transport: the init
+ * request for a fresh ephemeral key pair, and the session key from the sidecar's answer.
+ * `initSession` runs these two steps around one POST; test clients that send malformed
+ * or replayed inits call them directly, through `@idsvc/client/message`.
+ */
+import {
+  decodePublicKey,
+  encodeBase64,
+  isSessionId,
+  kidFromSessionId,
+  makeIdempotencyKey,
+  zeroize,
+  type PrivateKeyHandle,
+} from '@idsvc/protocol/web';
+import type { ProtocolApi } from './context.js';
+
+/** A session init request, and the private key that will finish it. */
+export interface SessionInitMessage {
+  headers: Record<string, string>;
+  body: string;
+  /** Pass to {@link completeSessionInit}; call `destroy()` when the init is abandoned. */
+  privateKey: PrivateKeyHandle;
+}
+
+/** What an init asks for: anonymous, or authenticated with a bearer token and subject. */
+export interface SessionInitOptions {
+  /** The client's clock in ms since the epoch, for `X-Idempotency-Key`. */
+  now: number;
+  /** An access token: sent as `Authorization: Bearer …`. */
+  bearer?: string | undefined;
+  /** Sent as `X-Subject`. */
+  subject?: string | undefined;
+}
+
+/** Make an ephemeral P-256 key pair and the init request that offers its public key. */
+export async function sessionInitMessage(
+  protocol: ProtocolApi,
+  clientId: string,
+  options: SessionInitOptions,
+): Promise<SessionInitMessage> {
+  const { publicKey, privateKey } = await protocol.generateKeyPair();
+  const headers: Record<string, string> = {
+    'Content-Type': 'application/json',
+    'X-ClientId': clientId,
+    'X-Idempotency-Key': makeIdempotencyKey(options.now),
+  };
+  if (options.bearer !== undefined) headers['Authorization'] = `Bearer ${options.bearer}`;
+  if (options.subject !== undefined) headers['X-Subject'] = options.subject;
+  return { headers, body: JSON.stringify({ clientPublicKey: encodeBase64(publicKey) }), privateKey };
+}
+
+/** The session a successful init yields. */
+export interface SessionKeys {
+  sessionId: string;
+  kid: string;
+  /** The 32-byte AES-256-GCM session key; the caller zeroizes it. */
+  key: Uint8Array;
+  expiresInSec: number;
+}
+
+/** Why an init answer could not be completed. */
+export class UnusableInitAnswerError extends Error {
+  constructor(readonly reason: 'malformed' | 'bad-point') {
+    super(reason === 'malformed' ? 'the session init answer is malformed' : 'the server public key is not a valid P-256 point');
+    this.name = 'UnusableInitAnswerError';
+  }
+}
+
+/**
+ * Check the 200 answer of an init (`fields`, its parsed JSON), then ECDH with the server's
+ * point and HKDF into the session key. The private key is destroyed either way.
+ * Throws {@link UnusableInitAnswerError}.
+ */
+export async function completeSessionInit(
+  protocol: ProtocolApi,
+  clientId: string,
+  privateKey: PrivateKeyHandle,
+  fields: unknown,
+): Promise<SessionKeys> {
+  const answer = typeof fields === 'object' && fields !== null ? (fields as Record<string, unknown>) : {};
+  const { sessionId, serverPublicKey, expiresInSec } = answer;
+  if (
+    typeof sessionId !== 'string' ||
+    !isSessionId(sessionId) ||
+    typeof serverPublicKey !== 'string' ||
+    answer['encAlg'] !== 'A256GCM' ||
+    typeof expiresInSec !== 'number' ||
+    !Number.isInteger(expiresInSec) ||
+    expiresInSec <= 0
+  ) {
+    privateKey.destroy();
+    throw new UnusableInitAnswerError('malformed');
+  }
+  let shared: Uint8Array | undefined;
+  try {
+    shared = await protocol.sharedSecret(privateKey, decodePublicKey(serverPublicKey));
+    const key = await protocol.deriveSessionKey(shared, sessionId, clientId);
+    return { sessionId, kid: kidFromSessionId(sessionId), key, expiresInSec };
+  } catch {
+    throw new UnusableInitAnswerError('bad-point');
+  } finally {
+    zeroize(shared);
+    privateKey.destroy();
+  }
+}
