@@ -80,7 +80,7 @@ async function serve(): Promise<void> {
   const { default: Fastify } = await import('fastify');
   const { loadConfig } = await import('../../packages/server/src/config.js');
   const { startStack } = await import('../../packages/server/src/stack.js');
-  const { inProcessUpstream } = await import('../../packages/server/src/sidecar/upstream-in-process.js');
+  const { inProcessUpstream } = await import('../../packages/server/src/in-process-upstream.js');
 
   const dir = mkdtempSync(join(tmpdir(), 'idsvc-bench-'));
   const stack = await startStack(

@@ -3,18 +3,20 @@ export { loadConfig, ConfigError, CONFIG_VARIABLES, type Config, type LoadConfig
 export { systemClock, ManualClock, type Clock } from './lib/clock.js';
 // Identity API
 export * from './identity/index.js';
-export { ClientAdminService, type ClientView, type ClientWithSecret, type CreateClientInput, type UpdateClientInput } from './admin/service.js';
-export { OAuthError, toOAuthError } from './lib/oauth-error.js';
+export { ClientAdminService, type ClientView, type ClientWithSecret, type CreateClientInput, type UpdateClientInput } from './identity/admin/service.js';
+export { OAuthError } from './lib/oauth-error.js';
+export { toOAuthError } from './ops/wire-errors.js';
 export { REDACT_PATHS, loggerOptions } from './lib/logging.js';
 export { resolveMasterKey } from './lib/master-key.js';
 // Storage
 export { openDatabase, migrate, MigrationError, pruneExpired, type Database } from './storage/index.js';
 // Sidecar
 export { createSidecarApp, MAX_HEADER_BYTES, type SidecarAppOptions } from './sidecar/app.js';
-export { cachedClientDirectory, databaseClientDirectory, upstreamClientDirectory, type ClientDirectory } from './sidecar/client-directory.js';
+export { cachedClientDirectory, upstreamClientDirectory, type ClientDirectory } from './sidecar/client-directory.js';
+export { databaseClientDirectory } from './database-client-directory.js';
 export { httpUpstream, type HttpUpstreamOptions } from './sidecar/upstream-http.js';
 export { injectUpstream } from './sidecar/upstream-inject.js';
-export { inProcessUpstream } from './sidecar/upstream-in-process.js';
+export { inProcessUpstream } from './in-process-upstream.js';
 export { UpstreamUnavailableError, type Upstream, type UpstreamRequest, type UpstreamResponse } from './sidecar/upstream.js';
 export {
   createStores,
@@ -39,12 +41,12 @@ export {
   closeGracefully,
   waitUntilReady,
   databaseCheck,
-  isDatabaseUnavailable,
-  IdentityMetrics,
-  SidecarMetrics,
   ServiceMetrics,
   type OpsOptions,
   type ReadinessCheck,
 } from './ops/index.js';
+export { IdentityMetrics } from './identity/metrics.js';
+export { SidecarMetrics } from './sidecar/metrics.js';
+export { isDatabaseUnavailable } from './storage/database-errors.js';
 // Both in one process
 export { startStack, listenOn, PortInUseError, type Stack, type StackOptions } from './stack.js';

@@ -3,7 +3,7 @@
  * `/steps/reset`, each acting on the calling browser's own journey.
  */
 import type { FastifyInstance } from 'fastify';
-import type { JourneyResolver } from '../app.js';
+import type { JourneyResolver } from '../app-options.js';
 import { PreconditionError, type StepNumber } from '../journey.js';
 import type { AnyStepResult } from '../results.js';
 

@@ -4,7 +4,7 @@
  */
 import { Command, Option } from 'commander';
 import dotenv from 'dotenv';
-import { ClientAdminService } from '../admin/service.js';
+import { ClientAdminService } from '../identity/admin/service.js';
 import { loadConfig, type RawEnv } from '../config.js';
 import { systemClock } from '../lib/clock.js';
 import { resolveMasterKey } from '../lib/master-key.js';

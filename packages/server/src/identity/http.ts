@@ -7,7 +7,8 @@ import type { FastifyBaseLogger, FastifyError, FastifyInstance, FastifyReply, Fa
 import type { TSchema } from '@sinclair/typebox';
 import { TypeCompiler, type TypeCheck } from '@sinclair/typebox/compiler';
 import secureJson from 'secure-json-parse';
-import { InvalidRequestError, NotFoundError, toOAuthError } from '../lib/oauth-error.js';
+import { InvalidRequestError, NotFoundError } from '../lib/oauth-error.js';
+import { toOAuthError } from '../ops/wire-errors.js';
 
 const rawBodies = new WeakMap<FastifyRequest, Buffer>();
 

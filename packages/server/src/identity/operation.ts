@@ -13,7 +13,7 @@ import type { IncomingHttpHeaders } from 'node:http';
 import type { FastifyBaseLogger, FastifyInstance, FastifyRequest } from 'fastify';
 import type { Static, TSchema } from '@sinclair/typebox';
 import { TypeCompiler } from '@sinclair/typebox/compiler';
-import { toOAuthError } from '../lib/oauth-error.js';
+import { toOAuthError } from '../ops/wire-errors.js';
 import type { ServiceMetrics } from '../ops/metrics.js';
 import { requestIdOf } from '../ops/request-id.js';
 import { invalidBodyError, logFailure, parseJsonBody, rawBody } from './http.js';

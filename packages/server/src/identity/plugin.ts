@@ -4,7 +4,7 @@
  * check, client status) and the admin API.
  */
 import type { FastifyPluginAsync } from 'fastify';
-import { adminRoutes } from '../admin/routes.js';
+import { adminRoutes } from './admin/routes.js';
 import type { IdentityServices } from './context.js';
 import { oauthErrorHandler, registerJsonBody, typeboxValidatorCompiler } from './http.js';
 import { registerOperation, type Operation } from './operation.js';

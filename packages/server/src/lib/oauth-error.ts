@@ -4,8 +4,7 @@
  * Each error carries a public description (sent to the client) and a private detail
  * (logged only): a client learns *that* authentication failed, never *why*.
  */
-import { ERROR_CODES, ProtocolError, wireError, type ErrorBody, type ErrorCode } from '@idsvc/protocol';
-import { isDatabaseUnavailable } from '../ops/database-errors.js';
+import { ERROR_CODES, wireError, type ErrorBody, type ErrorCode } from '@idsvc/protocol';
 
 /** Options shared by every {@link OAuthError}. */
 export interface OAuthErrorOptions {
@@ -127,50 +126,4 @@ export class ServerError extends OAuthError {
     super('server_error', { detail });
     this.name = 'ServerError';
   }
-}
-
-/** The fields of a Fastify (or Node HTTP) error this module looks at. */
-interface HttpishError {
-  code?: unknown;
-  statusCode?: unknown;
-  validation?: unknown;
-  message?: unknown;
-}
-
-/**
- * Map anything thrown while serving a request to an {@link OAuthError}:
- * our own errors as they are, protocol errors by their code, Fastify's body, content-type
- * and validation errors to their 4xx OAuth equivalent, an unreachable database to 503
- * `temporarily_unavailable`, anything else to a 500.
- */
-export function toOAuthError(err: unknown): OAuthError {
-  if (err instanceof OAuthError) return err;
-  if (err instanceof ProtocolError) {
-    return new OAuthError(err.code, { description: err.message, detail: err.detail });
-  }
-  const e = (typeof err === 'object' && err !== null ? err : {}) as HttpishError;
-  const code = typeof e.code === 'string' ? e.code : '';
-  const status = typeof e.statusCode === 'number' ? e.statusCode : 500;
-  const message = typeof e.message === 'string' ? e.message : '';
-  if (code === 'FST_ERR_VALIDATION' || e.validation !== undefined) {
-    return new InvalidRequestError(`Invalid request: ${message}`, message);
-  }
-  if (code === 'FST_ERR_CTP_BODY_TOO_LARGE' || status === 413) {
-    return new OAuthError('payload_too_large', { detail: message });
-  }
-  if (code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE' || status === 415) {
-    return new OAuthError('unsupported_media_type', { detail: message });
-  }
-  if (code === 'FST_ERR_CTP_EMPTY_JSON_BODY') return new InvalidRequestError('The request body is empty.', message);
-  if (status === 404) return new NotFoundError(undefined, message);
-  if (status === 405) return new OAuthError('method_not_allowed', { detail: message });
-  if (status >= 400 && status < 500) {
-    // Bad JSON, bad content length, bad URL and other framework-level 4xx answers.
-    return new InvalidRequestError(undefined, `${code} ${message}`.trim(), status);
-  }
-  // The database is down or unreachable: retry later (503), not a bug of ours (500).
-  if (isDatabaseUnavailable(err)) {
-    return new OAuthError('temporarily_unavailable', { detail: `database unavailable: ${code} ${message}`.trim() });
-  }
-  return new ServerError(err instanceof Error ? `${err.name}: ${err.message}` : String(err));
 }

@@ -1,6 +1,4 @@
 import { type Clock, systemClock } from '../lib/clock.js';
-import { findClient } from '../storage/clients-repository.js';
-import type { Database } from '../storage/schema.js';
 import { StoreUnavailableError } from '../stores/errors.js';
 import { INTERNAL_AUTH_HEADER } from './internal-headers.js';
 import type { Upstream } from './upstream.js';
@@ -35,7 +33,7 @@ export interface CachedClientDirectoryOptions {
  *
  * @example
  * ```ts
- * const clients = cachedClientDirectory(async (id) => (await findClient(db, id))?.status === 'active');
+ * const clients = cachedClientDirectory(async (id) => (await lookUpClient(id))?.status === 'active');
  * ```
  */
 export function cachedClientDirectory(
@@ -72,20 +70,6 @@ export function cachedClientDirectory(
       return asking.get(clientId) ?? ask(clientId);
     },
   };
-}
-
-/**
- * The client directory of the identity database: a client may open sessions while its
- * status is `active`. Answers are cached as {@link cachedClientDirectory} describes.
- */
-export function databaseClientDirectory(db: Database, options: CachedClientDirectoryOptions = {}): ClientDirectory {
-  return cachedClientDirectory(async (clientId) => {
-    try {
-      return (await findClient(db, clientId))?.status === 'active';
-    } catch (err) {
-      throw new StoreUnavailableError('client directory did not answer', { cause: err });
-    }
-  }, options);
 }
 
 /** Where the identity API answers the status of a client id (`GET`, internal secret required). */

@@ -8,7 +8,8 @@ import { loadConfig } from '../../src/config.js';
 import { BoundedCache } from '../../src/lib/bounded-cache.js';
 import { safeEqual, safeEqualTo } from '../../src/lib/constant-time.js';
 import { resolveMasterKey } from '../../src/lib/master-key.js';
-import { InvalidClientError, toOAuthError } from '../../src/lib/oauth-error.js';
+import { InvalidClientError } from '../../src/lib/oauth-error.js';
+import { toOAuthError } from '../../src/ops/wire-errors.js';
 import { SecretBox, SecretBoxError } from '../../src/lib/secret-box.js';
 import { hashSecret, verifySecret } from '../../src/lib/secret-hash.js';
 

@@ -4,10 +4,10 @@
  */
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Counter } from 'prom-client';
-import { FORWARDED_PATHS } from '../sidecar/routes/forward.js';
-import { SESSION_INIT_PATH } from '../sidecar/routes/session-init.js';
+import { FORWARDED_PATHS } from './routes/forward.js';
+import { SESSION_INIT_PATH } from './routes/session-init.js';
 import type { SessionType } from '../stores/session-store.js';
-import { ServiceMetrics, errorCode } from './metrics.js';
+import { ServiceMetrics, errorCode } from '../ops/metrics.js';
 
 const FORWARDED: ReadonlySet<string> = new Set(FORWARDED_PATHS);
 

@@ -4,9 +4,9 @@
  * single_session, and signing-key rotations.
  */
 import type { Counter } from 'prom-client';
-import type { IdentityEvents } from '../identity/context.js';
-import type { RevocationOutcome } from '../identity/services/revocation.js';
-import { ServiceMetrics } from './metrics.js';
+import type { IdentityEvents } from './context.js';
+import type { RevocationOutcome } from './services/revocation.js';
+import { ServiceMetrics } from '../ops/metrics.js';
 
 const ISSUE_ROUTE = '/api/v1/token/issue';
 const REFRESH_ROUTE = '/api/v1/token';
