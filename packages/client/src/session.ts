@@ -3,6 +3,7 @@
  * session key it yields, with its expiry and its zeroization.
  */
 import {
+  PATHS,
   decodePublicKey,
   encodeBase64,
   isSessionId,
@@ -17,7 +18,7 @@ import { joinUrl, post } from './http.js';
 import { elapsedMs, headersToObject, maskHeaders, type WireExchange } from './wire.js';
 
 /** The sidecar route of both session forms. */
-export const SESSION_INIT_PATH = '/api/v1/session/init';
+export const SESSION_INIT_PATH = PATHS.sessionInit;
 
 /** Credentials for an authenticated session: an active access token and its subject. */
 export interface SessionBearer {

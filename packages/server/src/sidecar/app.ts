@@ -11,7 +11,7 @@ import type { ClientDirectory } from './client-directory.js';
 import type { SidecarContext } from './context.js';
 import { registerCors } from './cors.js';
 import { clientErrorHandler, frameworkErrors, installErrorHandling } from './error-handler.js';
-import { stripInternalHeaders } from './internal-headers.js';
+import { stripInternalHeaders } from '../contract/internal-api.js';
 import { loggerOptions } from '../lib/logging.js';
 import { opsServerOptions, registerOps } from '../ops/index.js';
 import { SidecarMetrics } from './metrics.js';

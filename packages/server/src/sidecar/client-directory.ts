@@ -1,6 +1,6 @@
 import { type Clock, systemClock } from '../lib/clock.js';
 import { StoreUnavailableError } from '../stores/errors.js';
-import { INTERNAL_AUTH_HEADER } from './internal-headers.js';
+import { type ClientStatusAnswer, INTERNAL_AUTH_HEADER, clientStatusPath } from '../contract/internal-api.js';
 import type { Upstream } from './upstream.js';
 
 /**
@@ -72,11 +72,6 @@ export function cachedClientDirectory(
   };
 }
 
-/** Where the identity API answers the status of a client id (`GET`, internal secret required). */
-export function clientStatusPath(clientId: string): string {
-  return `/internal/v1/clients/${encodeURIComponent(clientId)}`;
-}
-
 /**
  * The client directory of a remote identity API, for a sidecar run apart: it asks
  * `GET /internal/v1/clients/:id` with the internal secret, so the sidecar needs no database
@@ -109,7 +104,7 @@ export function upstreamClientDirectory(
     } catch (err) {
       throw new StoreUnavailableError('client directory (identity API) answered something that is not JSON', { cause: err });
     }
-    const { id, status } = (answer ?? {}) as { id?: unknown; status?: unknown };
+    const { id, status } = (answer ?? {}) as Partial<Record<keyof ClientStatusAnswer, unknown>>;
     return id === clientId && status === 'active';
   }, options);
 }

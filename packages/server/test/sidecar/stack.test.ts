@@ -133,7 +133,7 @@ describe('internal headers at the identity API', () => {
   });
 
   it('believes them with the internal secret: a session of another client is refused', async () => {
-    const trusted = await direct({ 'x-clientid': 'other-client', 'x-idsvc-internal-auth': INTERNAL_SECRET, 'x-idsvc-session-type': 'anonymous' });
+    const trusted = await direct({ 'x-clientid': 'other-client', 'x-idsvc-internal-auth': INTERNAL_SECRET });
     expect(trusted.status).toBe(401);
     expect(await trusted.json()).toMatchObject({ error: 'invalid_token' });
   });
