@@ -5,7 +5,7 @@ export { systemClock, ManualClock, type Clock } from './lib/clock.js';
 export * from './identity/index.js';
 export { ClientAdminService, type ClientView, type ClientWithSecret, type CreateClientInput, type UpdateClientInput } from './identity/admin/service.js';
 export { OAuthError } from './lib/oauth-error.js';
-export { toOAuthError } from './ops/wire-errors.js';
+export { toWireError } from './ops/wire-errors.js';
 export { REDACT_PATHS, loggerOptions } from './lib/logging.js';
 export { resolveMasterKey } from './lib/master-key.js';
 // Storage

@@ -1,42 +1,29 @@
 /**
- * OAuth errors of the identity API (PROTOCOL.md section 8), one class per `error` code.
+ * OAuth errors of the identity API (PROTOCOL.md section 8), one class per `error` code,
+ * all of them {@link ProtocolError}s. `unauthorized` is the protocol package's own
+ * `UnauthorizedError`, shared with the sidecar.
  *
  * Each error carries a public description (sent to the client) and a private detail
  * (logged only): a client learns *that* authentication failed, never *why*.
  */
-import { ERROR_CODES, wireError, type ErrorBody, type ErrorCode } from '@idsvc/protocol';
+import { ProtocolError, type ErrorCode, type ProtocolErrorOptions } from '@idsvc/protocol';
 
 /** Options shared by every {@link OAuthError}. */
-export interface OAuthErrorOptions {
+export interface OAuthErrorOptions extends ProtocolErrorOptions {
   /** What went wrong, for the log only. */
   detail?: string;
   /** A public description more specific than the code's default. Never put secrets here. */
   description?: string;
-  /** An HTTP status other than the code's own (e.g. 409 for a conflict). */
-  status?: number;
-  /** A `WWW-Authenticate` challenge to send with a 401. */
-  challenge?: string;
 }
 
-/** Base class: a stable `code`, the HTTP `status`, a public message and a private `detail`. */
-export class OAuthError extends Error {
-  readonly code: ErrorCode;
-  readonly status: number;
-  readonly detail: string | undefined;
-  readonly challenge: string | undefined;
-
+/**
+ * The identity API's errors: a {@link ProtocolError} (one hierarchy for both services) built
+ * from named options, with a `WWW-Authenticate` challenge where RFC 6750 wants one.
+ */
+export class OAuthError extends ProtocolError {
   constructor(code: ErrorCode, options: OAuthErrorOptions = {}) {
-    super(options.description ?? ERROR_CODES[code].description);
+    super(code, options.detail, options.description, { status: options.status, challenge: options.challenge });
     this.name = 'OAuthError';
-    this.code = code;
-    this.status = options.status ?? ERROR_CODES[code].status;
-    this.detail = options.detail;
-    this.challenge = options.challenge;
-  }
-
-  /** The body to send: `{error, error_description}`, never the detail. */
-  toBody(): ErrorBody {
-    return { error: wireError(this.code), error_description: this.message };
   }
 }
 
@@ -93,14 +80,6 @@ export class UnsupportedGrantTypeError extends OAuthError {
   constructor(detail?: string) {
     super('unsupported_grant_type', { detail });
     this.name = 'UnsupportedGrantTypeError';
-  }
-}
-
-/** 401 `unauthorized`: the internal bearer check of an authenticated session init failed. */
-export class UnauthorizedError extends OAuthError {
-  constructor(detail?: string) {
-    super('unauthorized', { detail });
-    this.name = 'UnauthorizedError';
   }
 }
 

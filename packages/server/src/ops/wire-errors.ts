@@ -1,11 +1,12 @@
 /**
- * The one translation from anything thrown while serving a request to the error that goes
- * on the wire. It sits above storage and the stores, whose failures it recognises, and
- * below both services, which use it.
+ * The one translation, used by both services, from anything thrown while serving a
+ * request to the error that goes on the wire. It sits above storage and the stores, whose
+ * failures it recognises, and below the identity API and the sidecar.
  */
 import { ProtocolError } from '@idsvc/protocol';
 import { InvalidRequestError, NotFoundError, OAuthError, ServerError } from '../lib/oauth-error.js';
 import { isDatabaseUnavailable } from '../storage/database-errors.js';
+import { StoreFullError, StoreUnavailableError } from '../stores/errors.js';
 
 /** The fields of a Fastify (or Node HTTP) error this module looks at. */
 interface HttpishError {
@@ -16,15 +17,24 @@ interface HttpishError {
 }
 
 /**
- * Map anything thrown while serving a request to an {@link OAuthError}:
- * our own errors as they are, protocol errors by their code, Fastify's body, content-type
- * and validation errors to their 4xx OAuth equivalent, an unreachable database to 503
- * `temporarily_unavailable`, anything else to a 500.
+ * Map anything thrown while serving a request to a {@link ProtocolError}: ours as they
+ * are; Fastify's body, content-type and validation errors to their 4xx equivalent; a
+ * session or nonce store that cannot answer (or is full) and an unreachable database to
+ * 503 `temporarily_unavailable`; anything else to a 500 `server_error`.
+ *
+ * @example
+ * ```ts
+ * app.setErrorHandler((err, request, reply) => {
+ *   const wire = toWireError(err);
+ *   return reply.code(wire.status).send(wire.toBody());
+ * });
+ * ```
  */
-export function toOAuthError(err: unknown): OAuthError {
-  if (err instanceof OAuthError) return err;
-  if (err instanceof ProtocolError) {
-    return new OAuthError(err.code, { description: err.message, detail: err.detail });
+export function toWireError(err: unknown): ProtocolError {
+  if (err instanceof ProtocolError) return err;
+  // The sidecar's stores: Redis down, or the in-memory nonce store full. Retry later.
+  if (err instanceof StoreUnavailableError || err instanceof StoreFullError) {
+    return new OAuthError('temporarily_unavailable', { detail: `${err.name}: ${err.message}` });
   }
   const e = (typeof err === 'object' && err !== null ? err : {}) as HttpishError;
   const code = typeof e.code === 'string' ? e.code : '';

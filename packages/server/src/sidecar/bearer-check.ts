@@ -1,4 +1,4 @@
-import { ProtocolError } from '@idsvc/protocol';
+import { UnauthorizedError } from '@idsvc/protocol';
 import type { SidecarContext } from './context.js';
 import { type BearerVerifyAnswer, CLIENT_ID_HEADER, INTERNAL_AUTH_HEADER, INTERNAL_PATHS, SUBJECT_HEADER } from '../contract/internal-api.js';
 import { UpstreamUnavailableError } from './upstream.js';
@@ -27,7 +27,7 @@ export async function checkBearer(
     body: EMPTY_OBJECT,
   });
   if (response.status >= 500) throw new UpstreamUnavailableError(`bearer check answered ${response.status}`);
-  if (response.status !== 200) throw new ProtocolError('unauthorized', `bearer check answered ${response.status}`);
+  if (response.status !== 200) throw new UnauthorizedError(`bearer check answered ${response.status}`);
   let answer: unknown;
   try {
     answer = JSON.parse(response.body.toString('utf8'));
@@ -36,6 +36,6 @@ export async function checkBearer(
   }
   const { active, sub, client_id: clientId } = (answer ?? {}) as Partial<Record<keyof BearerVerifyAnswer, unknown>>;
   if (active !== true || sub !== args.subject || clientId !== args.clientId) {
-    throw new ProtocolError('unauthorized', 'bearer check did not vouch for this client and subject');
+    throw new UnauthorizedError('bearer check did not vouch for this client and subject');
   }
 }

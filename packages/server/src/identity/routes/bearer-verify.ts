@@ -5,7 +5,8 @@
  * internal secret the route does not exist (404).
  */
 import { Type } from '@sinclair/typebox';
-import { NotFoundError, OAuthError, UnauthorizedError } from '../../lib/oauth-error.js';
+import { UnauthorizedError } from '@idsvc/protocol';
+import { NotFoundError, OAuthError } from '../../lib/oauth-error.js';
 import { type BearerVerifyAnswer, CLIENT_ID_HEADER, INTERNAL_PATHS, SUBJECT_HEADER } from '../../contract/internal-api.js';
 import { bearerToken } from '../bearer.js';
 import type { IdentityServices } from '../context.js';
