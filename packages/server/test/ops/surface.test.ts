@@ -26,7 +26,7 @@ import { withDatabase } from '../helpers/db.js';
 import { INTERNAL_SECRET, registerClient, testConfig } from '../helpers/identity.js';
 import { redisAvailable, REDIS_URL } from '../helpers/redis.js';
 import { WireClient, basicAuth, injectTransport } from '../helpers/wire-client.js';
-import { uniquePrefix } from '../sidecar/redis-env.js';
+import { uniquePrefix } from '../helpers/redis-env.js';
 import { testSidecar } from '../sidecar/fixtures.js';
 import { eventually, freePort } from './helpers/cli.js';
 import { ISSUE_REQUEST, sixStepJourney } from './helpers/journey.js';
