@@ -1,5 +1,37 @@
 import js from '@eslint/js';
+import { createNodeResolver, importX } from 'eslint-plugin-import-x';
 import tseslint from 'typescript-eslint';
+
+/*
+ * Layers of packages/server/src, bottom to top. A file may import from its own layer and
+ * the ones below it, never from above; the services of layer 4 never import each other.
+ *
+ *   1. config.ts, lib/, contract/  configuration, small helpers, the sidecar <-> identity contract
+ *   2. storage/, stores/           the identity database; the sidecar's session and nonce stores
+ *   3. ops/                        what both services share: errors on the wire, health, metrics, shutdown
+ *   4. identity/, sidecar/         the two services (admin lives inside identity/)
+ *   5. stack.ts, cli/, index.ts    composition: wiring the services together, the CLI, the package entry
+ *
+ * `import-x/no-restricted-paths` enforces the order; `import-x/no-cycle` forbids cycles of
+ * any kind (type-only imports included) in every package.
+ */
+const SERVER = './packages/server/src';
+const COMPOSITION = ['stack.ts', 'in-process-upstream.ts', 'database-client-directory.ts', 'index.ts', 'cli'].map((f) => `${SERVER}/${f}`);
+const layerZones = [
+  { target: [`${SERVER}/config.ts`, `${SERVER}/lib`, `${SERVER}/contract`], layer: 'the foundation (config, lib, contract)',
+    from: ['storage', 'stores', 'ops', 'identity', 'sidecar'].map((d) => `${SERVER}/${d}`) },
+  { target: [`${SERVER}/storage`], layer: 'storage', from: ['stores', 'ops', 'identity', 'sidecar'].map((d) => `${SERVER}/${d}`) },
+  { target: [`${SERVER}/stores`], layer: 'the stores', from: ['storage', 'ops', 'identity', 'sidecar'].map((d) => `${SERVER}/${d}`) },
+  { target: [`${SERVER}/ops`], layer: 'ops', from: ['identity', 'sidecar'].map((d) => `${SERVER}/${d}`) },
+  { target: [`${SERVER}/identity`], layer: 'the identity API', from: [`${SERVER}/sidecar`] },
+  // The sidecar holds no database credentials: it is handed a client lookup instead.
+  { target: [`${SERVER}/sidecar`], layer: 'the sidecar', from: [`${SERVER}/identity`, `${SERVER}/storage`] },
+].map(({ target, layer, from }) => ({
+  target,
+  from: [...from, ...COMPOSITION],
+  message: `${layer} may only import from layers below it (see the layer order in eslint.config.js).`,
+}));
+
 
 export default tseslint.config(
   {
@@ -24,6 +56,17 @@ export default tseslint.config(
       '@typescript-eslint/no-misused-promises': 'error',
       '@typescript-eslint/await-thenable': 'error',
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
+    },
+  },
+  {
+    files: ['**/*.ts'],
+    plugins: { 'import-x': importX },
+    settings: {
+      'import-x/resolver-next': [createNodeResolver({ extensionAlias: { '.js': ['.ts', '.js'] } })],
+    },
+    rules: {
+      'import-x/no-cycle': ['error', { ignoreExternal: true }],
+      'import-x/no-restricted-paths': ['error', { basePath: import.meta.dirname, zones: layerZones }],
     },
   },
   {

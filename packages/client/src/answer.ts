@@ -1,6 +1,7 @@
 /**
  * Reading answers: JSON parsing and turning an error body into a typed error.
  */
+import { isWireErrorCode } from '@idsvc/protocol/web';
 import { ResponseError, ServiceError } from './errors.js';
 import type { WireExchange } from './wire.js';
 
@@ -21,8 +22,9 @@ export function asRecord(value: unknown): Record<string, unknown> | undefined {
 }
 
 /**
- * The typed error for an answer with status >= 400. An OAuth body becomes
- * {@link ServiceError}; anything else (an HTML 502 from a proxy, say) {@link ResponseError}.
+ * The typed error for an answer with status >= 400. An OAuth body with a code of the
+ * protocol becomes {@link ServiceError}; anything else (an HTML 502 from a proxy, say, or
+ * an `error` the protocol does not define) {@link ResponseError}.
  */
 export function errorFromAnswer(status: number, text: string, encrypted: boolean, wire: WireExchange): Error {
   let body: Record<string, unknown> | undefined;
@@ -31,9 +33,12 @@ export function errorFromAnswer(status: number, text: string, encrypted: boolean
   } catch {
     body = undefined;
   }
-  if (body && typeof body.error === 'string') {
+  if (body && typeof body.error === 'string' && isWireErrorCode(body.error)) {
     const description = typeof body.error_description === 'string' ? body.error_description : body.error;
     return new ServiceError(status, body.error, description, encrypted, wire);
+  }
+  if (body && typeof body.error === 'string') {
+    return new ResponseError(status, `HTTP ${status} with an error code the protocol does not define`, wire);
   }
   return new ResponseError(status, `HTTP ${status} without an OAuth error body`, wire);
 }

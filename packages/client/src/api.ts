@@ -13,6 +13,7 @@ export {
   ServiceError,
   TimeoutError,
   type ClientErrorCode,
+  type IdentityErrorCode,
 } from './errors.js';
 export { initSession, Session, SESSION_INIT_PATH, type SessionBearer, type SessionResult } from './session.js';
 export type {

@@ -2,7 +2,7 @@
  * The identity client: token issue, introspection, refresh and revocation through the
  * sidecar, with the session handled for the caller.
  */
-import { encodeBase64 } from '@idsvc/protocol/web';
+import { PATHS, encodeBase64 } from '@idsvc/protocol/web';
 import type { ClientContext, ProtocolApi } from './context.js';
 import { ServiceError } from './errors.js';
 import { exchange, type EncryptedRequest } from './exchange.js';
@@ -25,10 +25,10 @@ import type {
  * ```
  */
 export const ROUTES = {
-  issue: '/api/v1/token/issue',
-  introspect: '/api/v1/introspect',
-  refresh: '/api/v1/token',
-  revoke: '/api/v1/revoke',
+  issue: PATHS.tokenIssue,
+  introspect: PATHS.introspect,
+  refresh: PATHS.refresh,
+  revoke: PATHS.revoke,
 } as const;
 
 /** Options of {@link IdentityClient}. Only the first three are required. */

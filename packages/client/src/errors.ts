@@ -3,10 +3,14 @@
  * the service answered, otherwise one of the SDK's own codes) and the HTTP `status`
  * (0 when no HTTP answer arrived), so callers can `switch (err.code)`.
  */
+import type { WireErrorCode } from '@idsvc/protocol/web';
 import type { WireExchange } from './wire.js';
 
 /** Codes the SDK uses when the service itself did not name an OAuth error. */
 export type ClientErrorCode = 'timeout' | 'network_error' | 'invalid_response';
+
+/** Every `code` an SDK error can carry: a wire error code of the service, or one of the SDK's own. */
+export type IdentityErrorCode = WireErrorCode | ClientErrorCode;
 
 /**
  * Base class of every error the SDK throws for a failed exchange.
@@ -22,13 +26,13 @@ export type ClientErrorCode = 'timeout' | 'network_error' | 'invalid_response';
  */
 export class IdentityClientError extends Error {
   /** OAuth `error` code (`invalid_client`, `invalid_session`, …) or a {@link ClientErrorCode}. */
-  readonly code: string;
+  readonly code: IdentityErrorCode;
   /** HTTP status of the answer, or 0 when none arrived. */
   readonly status: number;
   /** What went over the wire, when a request was sent; secrets are masked. */
   readonly wire: WireExchange | undefined;
 
-  constructor(code: string, status: number, message: string, wire?: WireExchange, options?: { cause?: unknown }) {
+  constructor(code: IdentityErrorCode, status: number, message: string, wire?: WireExchange, options?: { cause?: unknown }) {
     super(message, options);
     this.name = 'IdentityClientError';
     this.code = code;
@@ -53,11 +57,12 @@ export class IdentityClientError extends Error {
  * ```
  */
 export class ServiceError extends IdentityClientError {
+  declare readonly code: WireErrorCode;
   /** The service's public `error_description`. */
   readonly description: string;
   readonly encrypted: boolean;
 
-  constructor(status: number, code: string, description: string, encrypted: boolean, wire?: WireExchange) {
+  constructor(status: number, code: WireErrorCode, description: string, encrypted: boolean, wire?: WireExchange) {
     super(code, status, `${status} ${code}: ${description}`, wire);
     this.name = 'ServiceError';
     this.description = description;

@@ -2,7 +2,7 @@
  * Sessions: the ECDH handshake with the sidecar (docs/protocol.md sections 3 and 4) and the
  * session key it yields, with its expiry and its zeroization.
  */
-import { kidFromSessionId, zeroize } from '@idsvc/protocol/web';
+import { PATHS, kidFromSessionId, zeroize } from '@idsvc/protocol/web';
 import { errorFromAnswer, parseJson } from './answer.js';
 import type { ClientContext } from './context.js';
 import { ResponseError } from './errors.js';
@@ -11,7 +11,7 @@ import { joinUrl, post } from './http.js';
 import { elapsedMs, headersToObject, maskHeaders, type WireExchange } from './wire.js';
 
 /** The sidecar route of both session forms. */
-export const SESSION_INIT_PATH = '/api/v1/session/init';
+export const SESSION_INIT_PATH = PATHS.sessionInit;
 
 /** Credentials for an authenticated session: an active access token and its subject. */
 export interface SessionBearer {

@@ -1,6 +1,6 @@
 import { createServer, type Server, type Socket } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { IdentityClient, NetworkError, ServiceError, TimeoutError } from '@idsvc/client';
+import { IdentityClient, NetworkError, ResponseError, ServiceError, TimeoutError, type IdentityErrorCode } from '@idsvc/client';
 import { DEV_BASIC, DEV_HMAC, startTestStack, type TestStack } from './support/stack.js';
 
 let stack: TestStack;
@@ -147,5 +147,27 @@ describe('transport failures', () => {
     const err = await pending;
     expect(err).not.toBeInstanceOf(TimeoutError);
     expect((err as Error).name).toBe('AbortError');
+  });
+});
+
+describe('an error code is one the protocol defines, or one of the SDK\'s own', () => {
+  const answering = (body: unknown) => (async () =>
+    new Response(JSON.stringify(body), { status: 400, headers: { 'content-type': 'application/json' } })) as typeof globalThis.fetch;
+
+  it('a wire code becomes a ServiceError whose code the compiler knows', async () => {
+    const client = new IdentityClient({ sidecarUrl: 'http://sidecar.test', clientId: 'dev-client', clientSecret: 's', fetch: answering({ error: 'invalid_timestamp', error_description: 'stale' }) });
+    const err = await failure(client.initSession());
+    expect(err).toBeInstanceOf(ServiceError);
+    const code: IdentityErrorCode = (err as ServiceError).code;
+    expect(code).toBe('invalid_timestamp');
+    client.close();
+  });
+
+  it('a code the protocol does not define is a ResponseError (invalid_response), not a ServiceError', async () => {
+    const client = new IdentityClient({ sidecarUrl: 'http://sidecar.test', clientId: 'dev-client', clientSecret: 's', fetch: answering({ error: 'made_up', error_description: 'x' }) });
+    const err = await failure(client.initSession());
+    expect(err).toBeInstanceOf(ResponseError);
+    expect(err).toMatchObject({ code: 'invalid_response', status: 400 });
+    client.close();
   });
 });

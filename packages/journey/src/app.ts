@@ -6,7 +6,8 @@
 import { fileURLToPath } from 'node:url';
 import fastifyCookie from '@fastify/cookie';
 import fastifyStatic from '@fastify/static';
-import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest, type FastifyServerOptions } from 'fastify';
+import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import type { JourneyAppOptions, JourneyResolver } from './app-options.js';
 import type { JourneyConfig } from './config.js';
 import { Journey } from './journey.js';
 import { registerInfoRoute } from './routes/info.js';
@@ -14,30 +15,13 @@ import { registerJwksRoute } from './routes/jwks.js';
 import { registerStepRoutes } from './routes/steps.js';
 import { JourneyStore } from './store.js';
 
+export type { JourneyAppOptions, JourneyResolver } from './app-options.js';
+
 /** Where the UI's files are, found from this module (src/ under tsx, dist/ when built). */
 export const PUBLIC_DIR = fileURLToPath(new URL('../public/', import.meta.url));
 
 /** Name of the cookie that holds the journey id. */
 export const JOURNEY_COOKIE = 'idsvc_journey';
-
-export interface JourneyAppOptions {
-  /** The sidecar the journeys talk to. */
-  sidecarUrl: string;
-  /** The identity API, for its public keys only (`GET /jwks`); unset: signatures are not checked. */
-  identityUrl?: string | undefined;
-  /** True when this process started the identity API and the sidecar itself (shown in the UI). */
-  embedded?: boolean;
-  /** Fastify's logger setting (default: off). */
-  logger?: FastifyServerOptions['logger'];
-  /** `fetch` for the SDK (tests). */
-  fetch?: typeof globalThis.fetch;
-  /** Most journeys held at once, and their idle TTL in ms. */
-  maxJourneys?: number;
-  journeyTtlMs?: number;
-}
-
-/** Resolves the caller's journey: its own by cookie, or the shared one without a cookie. */
-export type JourneyResolver = (request: FastifyRequest, reply: FastifyReply) => Journey;
 
 /**
  * Build the web app (not listening yet).

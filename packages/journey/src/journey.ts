@@ -6,16 +6,10 @@
 import { IdentityClient, IdentityClientError, ServiceError, type TokenResponse, type WireExchange } from '@idsvc/client';
 import type { JourneyConfig } from './config.js';
 import { explain, type ExplainContext } from './explain.js';
-import { exchangeResult, sessionResult, type AnyStepResult, type StepResult } from './results.js';
+import { exchangeResult, sessionResult, type AnyStepResult, type StepId, type StepNumber, type StepResult } from './results.js';
 
-/** One of the six steps. */
-export type StepNumber = 1 | 2 | 3 | 4 | 5 | 6;
+export type { StepId, StepNumber } from './results.js';
 
-/**
- * What can run: a step, or `verify`, the check after step 6 that the revoked family is
- * dead. The check is not a seventh step; everywhere (routes, JSON, UI, CLI) it is `verify`.
- */
-export type StepId = StepNumber | 'verify';
 
 /** The six steps, in order. */
 export const STEPS: readonly StepNumber[] = [1, 2, 3, 4, 5, 6];

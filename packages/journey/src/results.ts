@@ -4,7 +4,15 @@
  */
 import type { Session, WireExchange } from '@idsvc/client';
 import type { Explanation } from './explain.js';
-import type { StepId } from './journey.js';
+
+/** One of the six steps. */
+export type StepNumber = 1 | 2 | 3 | 4 | 5 | 6;
+
+/**
+ * What can run: a step, or `verify`, the check after step 6 that the revoked family is
+ * dead. The check is not a seventh step; everywhere (routes, JSON, UI, CLI) it is `verify`.
+ */
+export type StepId = StepNumber | 'verify';
 
 /** A token step (2, 3, 5, 6) or verify (the check that the family is dead). */
 export interface StepResult {

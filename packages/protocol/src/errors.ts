@@ -38,6 +38,25 @@ export const ERROR_CODES = {
 export type ErrorCode = keyof typeof ERROR_CODES;
 
 /**
+ * A code as it travels in an answer's `error` field: every {@link ErrorCode} but
+ * `payload_too_large`, which travels as `invalid_request` (see {@link wireError}).
+ */
+export type WireErrorCode = Exclude<ErrorCode, 'payload_too_large'>;
+
+/**
+ * `true` when `value` is a code an answer of this protocol can carry.
+ *
+ * @example
+ * ```ts
+ * isWireErrorCode('invalid_grant') // true
+ * isWireErrorCode('payload_too_large') // false: it travels as invalid_request
+ * ```
+ */
+export function isWireErrorCode(value: string): value is WireErrorCode {
+  return Object.hasOwn(ERROR_CODES, value) && value !== 'payload_too_large';
+}
+
+/**
  * The wire name of a code. `payload_too_large` travels as `invalid_request` with status 413
  * (docs/protocol.md section 10); every other code travels under its own name.
  *
@@ -46,20 +65,29 @@ export type ErrorCode = keyof typeof ERROR_CODES;
  * wireError('payload_too_large') // 'invalid_request'
  * ```
  */
-export function wireError(code: ErrorCode): string {
+export function wireError(code: ErrorCode): WireErrorCode {
   return code === 'payload_too_large' ? 'invalid_request' : code;
 }
 
 /** The OAuth error body: `{"error": ..., "error_description": ...}`. */
 export interface ErrorBody {
-  error: string;
+  error: WireErrorCode;
   error_description: string;
 }
 
+/** Options of {@link ProtocolError} beyond its code, detail and description. */
+export interface ProtocolErrorOptions {
+  /** An HTTP status other than the code's own (e.g. 409 for a conflict). */
+  status?: number;
+  /** A `WWW-Authenticate` challenge to send with a 401. */
+  challenge?: string;
+}
+
 /**
- * Base class of every error this package throws for bad input. `code` is stable, so
- * callers can `switch (err.code)`; `status` is the HTTP status the code answers with.
- * The message is the public description; `detail` is for logs only.
+ * Base class of every error the services answer with: the wire checks of this package,
+ * the sidecar's refusals and the identity API's OAuth errors all derive from it. `code` is
+ * stable, so callers can `switch (err.code)`; `status` is the HTTP status the code answers
+ * with. The message is the public description; `detail` is for logs only.
  *
  * @example
  * ```ts
@@ -72,13 +100,15 @@ export class ProtocolError extends Error {
   readonly code: ErrorCode;
   readonly status: number;
   readonly detail: string | undefined;
+  readonly challenge: string | undefined;
 
-  constructor(code: ErrorCode, detail?: string, description?: string) {
+  constructor(code: ErrorCode, detail?: string, description?: string, options: ProtocolErrorOptions = {}) {
     super(description ?? ERROR_CODES[code].description);
     this.name = 'ProtocolError';
     this.code = code;
-    this.status = ERROR_CODES[code].status;
+    this.status = options.status ?? ERROR_CODES[code].status;
     this.detail = detail;
+    this.challenge = options.challenge;
   }
 
   /** The body to send: the public description only, never the detail. */
@@ -144,6 +174,23 @@ export class InvalidTimestampError extends ProtocolError {
   constructor(detail?: string) {
     super('invalid_timestamp', detail);
     this.name = 'InvalidTimestampError';
+  }
+}
+
+/**
+ * 401 `unauthorized`: the bearer or subject of an authenticated session init was not
+ * vouched for. One class for both services: the identity API throws it from its bearer
+ * check, the sidecar when that check refuses.
+ *
+ * @example
+ * ```ts
+ * if (claims.sub !== subject) throw new UnauthorizedError('bearer subject differs')
+ * ```
+ */
+export class UnauthorizedError extends ProtocolError {
+  constructor(detail?: string) {
+    super('unauthorized', detail);
+    this.name = 'UnauthorizedError';
   }
 }
 

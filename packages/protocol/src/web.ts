@@ -18,6 +18,7 @@ export { buildAad, type AadFields } from './aad.js';
 export { encodeEnvelope } from './envelope/encode.js';
 export { parseEnvelope, MIN_PAYLOAD_BYTES } from './envelope/parse.js';
 export { stringToSign, SIGNED_PATH, type StringToSignFields } from './hmac/string-to-sign.js';
+export { PATHS, ENCRYPTED_PATHS, type PublicPath } from './paths.js';
 export type { SignatureInput } from './hmac/sign.js';
 export type { VerifyInput } from './hmac/verify.js';
 export { zeroize } from './zeroize.js';

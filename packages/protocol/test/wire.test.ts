@@ -14,6 +14,8 @@ import {
   InvalidPublicKeyError,
   InvalidTimestampError,
   isSessionId,
+  isWireErrorCode,
+  PATHS,
   kidFromSessionId,
   makeIdempotencyKey,
   MalformedInputError,
@@ -194,5 +196,26 @@ describe('zeroize', () => {
     const b = new Uint8Array(Buffer.from('secret'));
     zeroize(a, undefined, b);
     expect([...a, ...b].every((x) => x === 0)).toBe(true);
+  });
+});
+
+describe('wire error codes and public paths', () => {
+  it('every code of the catalogue but payload_too_large travels under its own name', () => {
+    for (const code of Object.keys(ERROR_CODES) as (keyof typeof ERROR_CODES)[]) {
+      expect(isWireErrorCode(wireError(code))).toBe(true);
+      expect(isWireErrorCode(code)).toBe(code !== 'payload_too_large');
+    }
+    expect(isWireErrorCode('made_up')).toBe(false);
+    expect(isWireErrorCode('toString')).toBe(false);
+  });
+
+  it('a status other than the code\'s own and a challenge ride on the error, never in the body', () => {
+    const err = new ProtocolError('invalid_request', 'dup', 'Already exists.', { status: 409, challenge: 'Bearer' });
+    expect(err).toMatchObject({ status: 409, challenge: 'Bearer', code: 'invalid_request' });
+    expect(err.toBody()).toEqual({ error: 'invalid_request', error_description: 'Already exists.' });
+  });
+
+  it('the HMAC signature covers the token issue path of the paths table', () => {
+    expect(SIGNED_PATH).toBe(PATHS.tokenIssue);
   });
 });

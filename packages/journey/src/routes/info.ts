@@ -2,7 +2,7 @@
  * `GET /info`: what the UI shows in its header (never the secret).
  */
 import type { FastifyInstance } from 'fastify';
-import type { JourneyAppOptions } from '../app.js';
+import type { JourneyAppOptions } from '../app-options.js';
 import type { JourneyConfig } from '../config.js';
 
 export function registerInfoRoute(app: FastifyInstance, config: JourneyConfig, options: JourneyAppOptions): void {

@@ -4,7 +4,7 @@
  * caller's journey: its own by cookie, or the shared one without a cookie.
  */
 import type { FastifyInstance } from 'fastify';
-import type { JourneyResolver } from '../app.js';
+import type { JourneyResolver } from '../app-options.js';
 import { PreconditionError, type JourneyState, type StepId } from '../journey.js';
 import type { AnyStepResult } from '../results.js';
 

@@ -1,3 +1,5 @@
+import { PATHS } from '../paths.js';
+
 /**
  * The path every HMAC signature covers, even behind a proxy prefix (docs/protocol.md section 7).
  *
@@ -6,7 +8,7 @@
  * app.post(SIGNED_PATH, issueHandler)
  * ```
  */
-export const SIGNED_PATH = '/api/v1/token/issue';
+export const SIGNED_PATH = PATHS.tokenIssue;
 
 /** The parts of the text an external client signs. */
 export interface StringToSignFields {

@@ -3,7 +3,7 @@
  * database the configuration names (no running server needed). Every command prints JSON.
  */
 import { Command, Option } from 'commander';
-import { ClientAdminService } from '../admin/service.js';
+import { ClientAdminService } from '../identity/admin/service.js';
 import type { RawEnv } from '../config.js';
 import { systemClock } from '../lib/clock.js';
 import { resolveMasterKey } from '../lib/master-key.js';

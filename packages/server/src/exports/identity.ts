@@ -22,6 +22,6 @@ export {
   type ClientWithSecret,
   type CreateClientInput,
   type UpdateClientInput,
-} from '../admin/service.js';
+} from '../identity/admin/service.js';
 export { OAuthError } from '../lib/oauth-error.js';
 export { resolveMasterKey } from '../lib/master-key.js';

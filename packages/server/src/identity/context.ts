@@ -3,7 +3,7 @@
  * routes, the admin API and the CLI.
  */
 import type { FastifyBaseLogger } from 'fastify';
-import { ClientAdminService } from '../admin/service.js';
+import { ClientAdminService } from './admin/service.js';
 import type { Config } from '../config.js';
 import type { Clock } from '../lib/clock.js';
 import { SecretBox } from '../lib/secret-box.js';

@@ -4,7 +4,7 @@
  * which the configuration never allows in production mode.
  */
 import type { FastifyBaseLogger } from 'fastify';
-import type { ClientAdminService, CreateClientInput } from '../admin/service.js';
+import type { ClientAdminService, CreateClientInput } from './admin/service.js';
 
 /** The published development clients. Their secrets are public: never use them outside development. */
 export const DEV_CLIENTS: readonly Required<CreateClientInput>[] = Object.freeze([

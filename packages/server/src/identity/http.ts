@@ -7,7 +7,8 @@ import type { FastifyBaseLogger, FastifyError, FastifyInstance, FastifyReply, Fa
 import type { TSchema } from '@sinclair/typebox';
 import { TypeCompiler, type TypeCheck } from '@sinclair/typebox/compiler';
 import secureJson from 'secure-json-parse';
-import { InvalidRequestError, NotFoundError, toOAuthError } from '../lib/oauth-error.js';
+import { InvalidRequestError, NotFoundError } from '../lib/oauth-error.js';
+import { toWireError } from '../ops/wire-errors.js';
 
 const rawBodies = new WeakMap<FastifyRequest, Buffer>();
 
@@ -64,7 +65,7 @@ export const typeboxValidatorCompiler: FastifySchemaCompiler<TSchema> = ({ schem
 
 /** Answer every error in the OAuth shape; log 5xx causes at error level, 4xx details at info. */
 export function oauthErrorHandler(this: FastifyInstance, err: FastifyError, request: FastifyRequest, reply: FastifyReply): void {
-  const oauth = toOAuthError(err);
+  const oauth = toWireError(err);
   logFailure(request.log, oauth.status, oauth.code, oauth.detail, err);
   if (oauth.challenge !== undefined) void reply.header('www-authenticate', oauth.challenge);
   void reply.code(oauth.status).header('cache-control', 'no-store').send(oauth.toBody());

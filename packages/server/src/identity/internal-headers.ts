@@ -1,28 +1,17 @@
 /**
- * The `x-idsvc-*` headers the sidecar adds when it forwards a request (ARCHITECTURE.md,
- * sidecar contract). They are trusted only when `x-idsvc-internal-auth` equals the
- * configured internal secret, compared in constant time; otherwise they are ignored, so a
- * client reaching the identity API directly cannot forge a session.
+ * How the identity API believes what the sidecar forwards (contract/internal-api.ts). A
+ * forwarded header is trusted only when `x-idsvc-internal-auth` equals the configured
+ * internal secret, compared in constant time; otherwise it is ignored, so a client reaching
+ * the identity API directly cannot pass itself off as a session.
  */
 import type { IncomingHttpHeaders } from 'node:http';
+import { CLIENT_ID_HEADER, INTERNAL_AUTH_HEADER } from '../contract/internal-api.js';
 import { safeEqualTo } from '../lib/constant-time.js';
-
-/** What a trusted sidecar tells about the session a request came through. */
-export interface ForwardedSession {
-  /** The `X-ClientId` the session is bound to. */
-  clientId: string | undefined;
-  sessionId: string | undefined;
-  sessionType: 'anonymous' | 'authenticated' | undefined;
-  subject: string | undefined;
-}
 
 /** Anything with a request's headers: a Fastify request or an in-process operation call. */
 export interface WithHeaders {
   readonly headers: IncomingHttpHeaders;
 }
-
-// Keyed by the headers object, which a request keeps for its whole life.
-const trusted = new WeakMap<IncomingHttpHeaders, ForwardedSession | null>();
 
 function header(request: WithHeaders, name: string): string | undefined {
   const value = request.headers[name];
@@ -34,28 +23,23 @@ let matcher: { secret: string; matches: (presented: string) => boolean } | undef
 
 /** `true` when the request carries the internal secret. */
 export function isInternalCall(request: WithHeaders, internalSecret: string | undefined): boolean {
-  const presented = header(request, 'x-idsvc-internal-auth');
+  const presented = header(request, INTERNAL_AUTH_HEADER);
   if (internalSecret === undefined || presented === undefined) return false;
   if (matcher?.secret !== internalSecret) matcher = { secret: internalSecret, matches: safeEqualTo(internalSecret) };
   return matcher.matches(presented);
 }
 
-/** The forwarded session headers when the sidecar's secret vouches for them, else `undefined`. */
-export function forwardedSession(request: WithHeaders, internalSecret: string | undefined): ForwardedSession | undefined {
-  const known = trusted.get(request.headers);
+// Keyed by the headers object, which a request keeps for its whole life: token issue and
+// the bearer routes may both ask, and the secret is compared once per request.
+const trustedClientIds = new WeakMap<IncomingHttpHeaders, string | null>();
+
+/** The client id of the session a trusted sidecar forwarded the request through, else `undefined`. */
+export function forwardedClientId(request: WithHeaders, internalSecret: string | undefined): string | undefined {
+  const known = trustedClientIds.get(request.headers);
   if (known !== undefined) return known ?? undefined;
-  let session: ForwardedSession | null = null;
-  if (isInternalCall(request, internalSecret)) {
-    const type = header(request, 'x-idsvc-session-type');
-    session = {
-      clientId: header(request, 'x-clientid'),
-      sessionId: header(request, 'x-idsvc-session-id'),
-      sessionType: type === 'anonymous' || type === 'authenticated' ? type : undefined,
-      subject: header(request, 'x-idsvc-session-subject'),
-    };
-  }
-  trusted.set(request.headers, session);
-  return session ?? undefined;
+  const clientId = isInternalCall(request, internalSecret) ? (header(request, CLIENT_ID_HEADER) ?? null) : null;
+  trustedClientIds.set(request.headers, clientId);
+  return clientId ?? undefined;
 }
 
 /**
@@ -63,6 +47,6 @@ export function forwardedSession(request: WithHeaders, internalSecret: string | 
  * one that authenticated: a session of one client must not carry another client's calls.
  */
 export function matchesForwardedClient(request: WithHeaders, internalSecret: string | undefined, clientId: string): boolean {
-  const session = forwardedSession(request, internalSecret);
-  return session?.clientId === undefined || session.clientId === clientId;
+  const forwarded = forwardedClientId(request, internalSecret);
+  return forwarded === undefined || forwarded === clientId;
 }

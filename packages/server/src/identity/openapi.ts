@@ -15,7 +15,7 @@ import { createRequire } from 'node:module';
 import swagger, { type FastifyDynamicSwaggerOptions } from '@fastify/swagger';
 import type { TSchema } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
-import { RotateBody } from '../admin/routes.js';
+import { RotateBody } from './admin/routes.js';
 import {
   AuthorizationServerMetadata,
   ClientList,

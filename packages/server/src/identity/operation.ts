@@ -13,7 +13,7 @@ import type { IncomingHttpHeaders } from 'node:http';
 import type { FastifyBaseLogger, FastifyInstance, FastifyRequest } from 'fastify';
 import type { Static, TSchema } from '@sinclair/typebox';
 import { TypeCompiler } from '@sinclair/typebox/compiler';
-import { toOAuthError } from '../lib/oauth-error.js';
+import { toWireError } from '../ops/wire-errors.js';
 import type { ServiceMetrics } from '../ops/metrics.js';
 import { requestIdOf } from '../ops/request-id.js';
 import { invalidBodyError, logFailure, parseJsonBody, rawBody } from './http.js';
@@ -117,7 +117,7 @@ export class OperationDispatcher {
       const result = await run(compiled, { headers, rawBody: body, log });
       answer = { status: 200, body: Buffer.from(JSON.stringify(result), 'utf8') };
     } catch (err) {
-      const oauth = toOAuthError(err);
+      const oauth = toWireError(err);
       logFailure(log, oauth.status, oauth.code, oauth.detail, err);
       answer = { status: oauth.status, body: Buffer.from(JSON.stringify(oauth.toBody()), 'utf8') };
     }

@@ -4,7 +4,7 @@
  * check, client status), the admin API, the RFC 8414 metadata and the OpenAPI document.
  */
 import type { FastifyPluginAsync } from 'fastify';
-import { adminRoutes } from '../admin/routes.js';
+import { adminRoutes } from './admin/routes.js';
 import type { IdentityServices } from './context.js';
 import { oauthErrorHandler, registerJsonBody, typeboxValidatorCompiler } from './http.js';
 import { openApiRoute, registerOpenApi } from './openapi.js';

@@ -10,11 +10,8 @@ import { type DrainState, installDraining } from './shutdown.js';
 
 export { CHECK_TIMEOUT_MS, databaseCheck, runChecks, waitUntilReady, type CheckResults, type ReadinessCheck } from './health.js';
 export { OPS_PATHS, ServiceMetrics, type ServiceName } from './metrics.js';
-export { IdentityMetrics } from './identity-metrics.js';
-export { SidecarMetrics } from './sidecar-metrics.js';
 export { REQUEST_ID_HEADER, isWellFormedRequestId, opsServerOptions, requestIdOf } from './request-id.js';
 export { closeGracefully, installDraining, type DrainState, type GracefulCloseOptions } from './shutdown.js';
-export { isDatabaseUnavailable } from './database-errors.js';
 
 /** Options of {@link registerOps}. */
 export interface OpsOptions {
@@ -31,7 +28,7 @@ export interface OpsOptions {
  * @example
  * ```ts
  * const app = Fastify({ logger, ...opsServerOptions() });
- * registerOps(app, { metrics: new SidecarMetrics(), checks: [] });
+ * registerOps(app, { metrics: new ServiceMetrics('sidecar'), checks: [] });
  * ```
  */
 export function registerOps(app: FastifyInstance, options: OpsOptions): DrainState {

@@ -1,10 +1,7 @@
-import { ProtocolError } from '@idsvc/protocol';
+import { UnauthorizedError } from '@idsvc/protocol';
 import type { SidecarContext } from './context.js';
-import { INTERNAL_AUTH_HEADER } from './internal-headers.js';
+import { type BearerVerifyAnswer, CLIENT_ID_HEADER, INTERNAL_AUTH_HEADER, INTERNAL_PATHS, SUBJECT_HEADER } from '../contract/internal-api.js';
 import { UpstreamUnavailableError } from './upstream.js';
-
-/** The identity API's internal route that vouches for a bearer at authenticated session init. */
-export const BEARER_VERIFY_PATH = '/internal/v1/bearer/verify';
 
 const EMPTY_OBJECT = Buffer.from('{}');
 
@@ -18,27 +15,27 @@ export async function checkBearer(
   args: { clientId: string; token: string; subject: string; requestId: string },
 ): Promise<void> {
   const response = await ctx.upstream.send({
-    path: BEARER_VERIFY_PATH,
+    path: INTERNAL_PATHS.bearerVerify,
     headers: {
       'content-type': 'application/json',
       authorization: `Bearer ${args.token}`,
-      'x-clientid': args.clientId,
-      'x-subject': args.subject,
+      [CLIENT_ID_HEADER]: args.clientId,
+      [SUBJECT_HEADER]: args.subject,
       'x-request-id': args.requestId,
       [INTERNAL_AUTH_HEADER]: ctx.internalSecret,
     },
     body: EMPTY_OBJECT,
   });
   if (response.status >= 500) throw new UpstreamUnavailableError(`bearer check answered ${response.status}`);
-  if (response.status !== 200) throw new ProtocolError('unauthorized', `bearer check answered ${response.status}`);
+  if (response.status !== 200) throw new UnauthorizedError(`bearer check answered ${response.status}`);
   let answer: unknown;
   try {
     answer = JSON.parse(response.body.toString('utf8'));
   } catch {
     throw new UpstreamUnavailableError('bearer check answered something that is not JSON');
   }
-  const { active, sub, client_id: clientId } = (answer ?? {}) as { active?: unknown; sub?: unknown; client_id?: unknown };
+  const { active, sub, client_id: clientId } = (answer ?? {}) as Partial<Record<keyof BearerVerifyAnswer, unknown>>;
   if (active !== true || sub !== args.subject || clientId !== args.clientId) {
-    throw new ProtocolError('unauthorized', 'bearer check did not vouch for this client and subject');
+    throw new UnauthorizedError('bearer check did not vouch for this client and subject');
   }
 }

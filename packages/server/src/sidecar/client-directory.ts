@@ -1,8 +1,6 @@
 import { type Clock, systemClock } from '../lib/clock.js';
-import { findClient } from '../storage/clients-repository.js';
-import type { Database } from '../storage/schema.js';
 import { StoreUnavailableError } from '../stores/errors.js';
-import { INTERNAL_AUTH_HEADER } from './internal-headers.js';
+import { type ClientStatusAnswer, INTERNAL_AUTH_HEADER, clientStatusPath } from '../contract/internal-api.js';
 import type { Upstream } from './upstream.js';
 
 /**
@@ -35,7 +33,7 @@ export interface CachedClientDirectoryOptions {
  *
  * @example
  * ```ts
- * const clients = cachedClientDirectory(async (id) => (await findClient(db, id))?.status === 'active');
+ * const clients = cachedClientDirectory(async (id) => (await lookUpClient(id))?.status === 'active');
  * ```
  */
 export function cachedClientDirectory(
@@ -75,25 +73,6 @@ export function cachedClientDirectory(
 }
 
 /**
- * The client directory of the identity database: a client may open sessions while its
- * status is `active`. Answers are cached as {@link cachedClientDirectory} describes.
- */
-export function databaseClientDirectory(db: Database, options: CachedClientDirectoryOptions = {}): ClientDirectory {
-  return cachedClientDirectory(async (clientId) => {
-    try {
-      return (await findClient(db, clientId))?.status === 'active';
-    } catch (err) {
-      throw new StoreUnavailableError('client directory did not answer', { cause: err });
-    }
-  }, options);
-}
-
-/** Where the identity API answers the status of a client id (`GET`, internal secret required). */
-export function clientStatusPath(clientId: string): string {
-  return `/internal/v1/clients/${encodeURIComponent(clientId)}`;
-}
-
-/**
  * The client directory of a remote identity API, for a sidecar run apart: it asks
  * `GET /internal/v1/clients/:id` with the internal secret, so the sidecar needs no database
  * credentials. 200 with status `active` opens sessions; 404 (unknown id) does not; any
@@ -125,7 +104,7 @@ export function upstreamClientDirectory(
     } catch (err) {
       throw new StoreUnavailableError('client directory (identity API) answered something that is not JSON', { cause: err });
     }
-    const { id, status } = (answer ?? {}) as { id?: unknown; status?: unknown };
+    const { id, status } = (answer ?? {}) as Partial<Record<keyof ClientStatusAnswer, unknown>>;
     return id === clientId && status === 'active';
   }, options);
 }

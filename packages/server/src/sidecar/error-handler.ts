@@ -6,52 +6,29 @@
  */
 import type { Socket } from 'node:net';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { type ErrorCode, ProtocolError, errorBody } from '@idsvc/protocol';
-import { StoreFullError, StoreUnavailableError } from '../stores/errors.js';
+import { ProtocolError } from '@idsvc/protocol';
+import { toWireError } from '../ops/wire-errors.js';
 
-/** Send `code` with its status and OAuth body. */
-export function sendError(reply: FastifyReply, code: ErrorCode, description?: string): FastifyReply {
-  const body = errorBody(code, description);
-  return reply.code(statusOf(code)).type('application/json; charset=utf-8').send(body);
-}
-
-function statusOf(code: ErrorCode): number {
-  return new ProtocolError(code).status;
-}
-
-/** The wire code for an error thrown while handling a request. */
-function classify(err: unknown): { code: ErrorCode; description?: string; level: 'info' | 'warn' | 'error' } {
-  if (err instanceof ProtocolError) {
-    return { code: err.code, description: err.message, level: err.status >= 500 ? 'error' : 'info' };
-  }
-  if (err instanceof StoreUnavailableError || err instanceof StoreFullError) {
-    return { code: 'temporarily_unavailable', level: 'error' };
-  }
-  const status = (err as Partial<FastifyError>).statusCode;
-  if (typeof status === 'number' && status >= 400 && status < 500) {
-    if (status === 413) return { code: 'payload_too_large', level: 'info' };
-    if (status === 415) return { code: 'unsupported_media_type', level: 'info' };
-    if (status === 404) return { code: 'not_found', level: 'info' };
-    if (status === 405) return { code: 'method_not_allowed', level: 'info' };
-    return { code: 'invalid_request', level: 'info' };
-  }
-  return { code: 'server_error', level: 'error' };
+/** Send a wire error with its status and OAuth body. */
+function sendError(reply: FastifyReply, error: ProtocolError): FastifyReply {
+  return reply.code(error.status).type('application/json; charset=utf-8').send(error.toBody());
 }
 
 /** Install the error handler, the not-found handler and the framework error hooks on an app. */
 export function installErrorHandling(app: FastifyInstance): void {
   app.setErrorHandler((err: unknown, request: FastifyRequest, reply: FastifyReply) => {
-    const { code, description, level } = classify(err);
-    request.log[level]({ err: logView(err), code }, 'request refused');
-    return sendError(reply, code, description);
+    // The same translation as the identity API's (ops/wire-errors.ts).
+    const wire = toWireError(err);
+    request.log[wire.status >= 500 ? 'error' : 'info']({ err: logView(err), code: wire.code }, 'request refused');
+    return sendError(reply, wire);
   });
-  app.setNotFoundHandler((_request, reply) => sendError(reply, 'not_found'));
+  app.setNotFoundHandler((_request, reply) => sendError(reply, new ProtocolError('not_found')));
 }
 
 /** For Fastify's `frameworkErrors` option: malformed URLs and the like, before any route. */
 export function frameworkErrors(err: FastifyError, request: FastifyRequest, reply: FastifyReply): void {
   request.log.info({ err: logView(err) }, 'request refused by the router');
-  void sendError(reply, 'invalid_request');
+  void sendError(reply, new ProtocolError('invalid_request'));
 }
 
 /**

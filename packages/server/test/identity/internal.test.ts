@@ -22,8 +22,6 @@ describe.each(await databaseTargets())('internal headers and bearer check on $ki
   const forwarded = (clientId: string, secret = INTERNAL_SECRET) => ({
     'x-idsvc-internal-auth': secret,
     'x-clientid': clientId,
-    'x-idsvc-session-id': 'S-0123456789abcdef0123456789abcdef',
-    'x-idsvc-session-type': 'anonymous',
     'x-request-id': 'req-1',
   });
   const verify = (headers: Record<string, string>) => post(t.app, '/internal/v1/bearer/verify', headers, {});

@@ -13,7 +13,7 @@ import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { REDIS_URL, redisAvailable } from '../helpers/redis.js';
 import { type Transport, type WireRequest, WireClient, basicAuth, httpTransport } from '../helpers/wire-client.js';
-import { deletePrefix } from '../sidecar/redis-env.js';
+import { deletePrefix } from '../helpers/redis-env.js';
 import { type CliProcess, startCli, startIdentity } from './helpers/cli.js';
 import { ISSUE_REQUEST, sixStepJourney } from './helpers/journey.js';
 import { type RegisteredClient, createClient, newSecrets, processEnv } from './helpers/stack.js';

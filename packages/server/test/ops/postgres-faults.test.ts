@@ -11,7 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { REDIS_URL, redisAvailable } from '../helpers/redis.js';
 import type { WireClient } from '../helpers/wire-client.js';
 import { basicAuth } from '../helpers/wire-client.js';
-import { deletePrefix } from '../sidecar/redis-env.js';
+import { deletePrefix } from '../helpers/redis-env.js';
 import { type CliProcess, eventually, freePort, startIdentity, startSidecar } from './helpers/cli.js';
 import { ISSUE_REQUEST } from './helpers/journey.js';
 import { type RegisteredClient, createClient, getJson, newSecrets, postJson, processEnv, wireAt } from './helpers/stack.js';

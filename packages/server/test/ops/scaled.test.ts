@@ -10,7 +10,7 @@ import { databaseTargets, withDatabase } from '../helpers/db.js';
 import { REDIS_URL, redisAvailable } from '../helpers/redis.js';
 import type { WireClient } from '../helpers/wire-client.js';
 import { basicAuth } from '../helpers/wire-client.js';
-import { deletePrefix } from '../sidecar/redis-env.js';
+import { deletePrefix } from '../helpers/redis-env.js';
 import { type CliProcess, startIdentity, startSidecar } from './helpers/cli.js';
 import { ISSUE_REQUEST, sixStepJourney } from './helpers/journey.js';
 import { metricValue, scrape } from './helpers/metrics.js';

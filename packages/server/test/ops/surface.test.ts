@@ -12,8 +12,8 @@ import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createIdentityApp, identityServicesOf } from '../../src/identity/app.js';
 import { ManualClock } from '../../src/lib/clock.js';
-import { toOAuthError } from '../../src/lib/oauth-error.js';
-import { isDatabaseUnavailable } from '../../src/ops/database-errors.js';
+import { toWireError } from '../../src/ops/wire-errors.js';
+import { isDatabaseUnavailable } from '../../src/storage/database-errors.js';
 import { ServiceMetrics, opsServerOptions, registerOps } from '../../src/ops/index.js';
 import { createSidecarApp } from '../../src/sidecar/app.js';
 import { upstreamClientDirectory } from '../../src/sidecar/client-directory.js';
@@ -26,7 +26,7 @@ import { withDatabase } from '../helpers/db.js';
 import { INTERNAL_SECRET, registerClient, testConfig } from '../helpers/identity.js';
 import { redisAvailable, REDIS_URL } from '../helpers/redis.js';
 import { WireClient, basicAuth, injectTransport } from '../helpers/wire-client.js';
-import { uniquePrefix } from '../sidecar/redis-env.js';
+import { uniquePrefix } from '../helpers/redis-env.js';
 import { testSidecar } from '../sidecar/fixtures.js';
 import { eventually, freePort } from './helpers/cli.js';
 import { ISSUE_REQUEST, sixStepJourney } from './helpers/journey.js';
@@ -390,7 +390,7 @@ describe('database errors that mean "unavailable"', () => {
       (e: unknown) => e,
     );
     expect(isDatabaseUnavailable(err)).toBe(true);
-    const oauth = toOAuthError(err);
+    const oauth = toWireError(err);
     expect(oauth.status).toBe(503);
     expect(oauth.toBody()).toEqual({ error: 'temporarily_unavailable', error_description: expect.any(String) as string });
   });
@@ -414,7 +414,7 @@ describe('database errors that mean "unavailable"', () => {
     ['nothing', undefined],
   ])('%s is not', (_what, err) => {
     expect(isDatabaseUnavailable(err)).toBe(false);
-    if (err !== undefined) expect(toOAuthError(err).status).toBe(500);
+    if (err !== undefined) expect(toWireError(err).status).toBe(500);
   });
 });
 

@@ -11,7 +11,7 @@ import { ManualClock } from '../../src/lib/clock.js';
 import { redisStores } from '../../src/stores/index.js';
 import { WireClient, injectTransport } from '../helpers/wire-client.js';
 import { type TestSidecar, testSidecar } from './fixtures.js';
-import { deletePrefix, requireRedis, uniquePrefix } from './redis-env.js';
+import { deletePrefix, requireRedis, uniquePrefix } from '../helpers/redis-env.js';
 
 const redisUrl = await requireRedis();
 

@@ -5,7 +5,9 @@
  * internal secret the route does not exist (404).
  */
 import { Type } from '@sinclair/typebox';
-import { NotFoundError, OAuthError, UnauthorizedError } from '../../lib/oauth-error.js';
+import { UnauthorizedError } from '@idsvc/protocol';
+import { NotFoundError, OAuthError } from '../../lib/oauth-error.js';
+import { type BearerVerifyAnswer, CLIENT_ID_HEADER, INTERNAL_PATHS, SUBJECT_HEADER } from '../../contract/internal-api.js';
 import { bearerToken } from '../bearer.js';
 import type { IdentityServices } from '../context.js';
 import { isInternalCall } from '../internal-headers.js';
@@ -13,17 +15,17 @@ import { defineOperation, type Operation } from '../operation.js';
 
 export function bearerVerifyOperation(services: IdentityServices): Operation {
   return defineOperation({
-    path: '/internal/v1/bearer/verify',
+    path: INTERNAL_PATHS.bearerVerify,
     body: Type.Object({}),
     authPhase: 'onRequest',
     authenticate(call) {
       if (!isInternalCall(call, services.internalSecret)) throw new NotFoundError(undefined, 'bearer verify without the internal secret');
       return Promise.resolve();
     },
-    async handle(call) {
+    async handle(call): Promise<BearerVerifyAnswer> {
       const token = bearerToken(call);
-      const clientId = call.headers['x-clientid'];
-      const subject = call.headers['x-subject'];
+      const clientId = call.headers[CLIENT_ID_HEADER];
+      const subject = call.headers[SUBJECT_HEADER];
       if (token === undefined || typeof clientId !== 'string' || typeof subject !== 'string') {
         throw new UnauthorizedError('bearer, x-clientid or x-subject missing');
       }

@@ -2,6 +2,7 @@
  * `POST /api/v1/introspect` (RFC 7662; docs/protocol.md section 8): the caller, authenticated by
  * its bearer, learns whether a token of its own is active and what it claims.
  */
+import { PATHS } from '@idsvc/protocol';
 import { Type, type Static } from '@sinclair/typebox';
 import { authenticateBearer, bearerToken } from '../bearer.js';
 import type { IdentityServices } from '../context.js';
@@ -14,7 +15,7 @@ const IntrospectBody = Type.Object({
 
 export function introspectOperation(services: IdentityServices): Operation {
   return defineOperation({
-    path: '/api/v1/introspect',
+    path: PATHS.introspect,
     body: IntrospectBody,
     authPhase: 'onRequest',
     authenticate: (call) => authenticateBearer(call, services, false),

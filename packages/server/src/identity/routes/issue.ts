@@ -3,6 +3,7 @@
  * or an HMAC signature, then issue an access token (and a refresh token on request) in a
  * new token family.
  */
+import { PATHS } from '@idsvc/protocol';
 import { Type, type Static } from '@sinclair/typebox';
 import { InvalidClientError } from '../../lib/oauth-error.js';
 import type { IdentityServices } from '../context.js';
@@ -28,7 +29,7 @@ function header(value: string | string[] | undefined): string | undefined {
 
 export function issueOperation(services: IdentityServices): Operation {
   return defineOperation({
-    path: '/api/v1/token/issue',
+    path: PATHS.tokenIssue,
     body: IssueBody,
     // Basic or HMAC: the signature covers the body, so after parsing, before validation.
     authPhase: 'preValidation',

@@ -2,6 +2,7 @@
  * `POST /api/v1/revoke` (RFC 7009; docs/protocol.md section 8). The answer is `200 {}` whether
  * or not the token was known; only a bad caller gets 401. The bearer may have expired.
  */
+import { PATHS } from '@idsvc/protocol';
 import { Type, type Static } from '@sinclair/typebox';
 import { authenticateBearer } from '../bearer.js';
 import type { IdentityServices } from '../context.js';
@@ -14,7 +15,7 @@ const RevokeBody = Type.Object({
 
 export function revokeOperation(services: IdentityServices): Operation {
   return defineOperation({
-    path: '/api/v1/revoke',
+    path: PATHS.revoke,
     body: RevokeBody,
     authPhase: 'onRequest',
     authenticate: (call) => authenticateBearer(call, services, true),

@@ -3,6 +3,7 @@
  * authenticates the client and may have expired (refresh usually comes after expiry), but
  * its signature must hold and it must not be revoked.
  */
+import { PATHS } from '@idsvc/protocol';
 import { Type, type Static } from '@sinclair/typebox';
 import { InvalidRequestError, UnsupportedGrantTypeError } from '../../lib/oauth-error.js';
 import { authenticateBearer } from '../bearer.js';
@@ -16,7 +17,7 @@ const TokenBody = Type.Object({
 
 export function tokenOperation(services: IdentityServices): Operation {
   return defineOperation({
-    path: '/api/v1/token',
+    path: PATHS.refresh,
     body: TokenBody,
     authPhase: 'onRequest',
     authenticate: (call) => authenticateBearer(call, services, true),

@@ -23,6 +23,7 @@ import type { Clock } from '../../lib/clock.js';
 import { InvalidClientError, InvalidRequestError, OAuthError } from '../../lib/oauth-error.js';
 import type { SecretBox } from '../../lib/secret-box.js';
 import { verifySecret } from '../../lib/secret-hash.js';
+import { clientSecretContext } from '../../lib/secret-context.js';
 import { WorkGate } from '../../lib/work-gate.js';
 import { findClient, type ClientRecord } from '../../storage/clients-repository.js';
 import type { Database } from '../../storage/schema.js';
@@ -59,11 +60,6 @@ export interface ClientAuthenticatorOptions {
 }
 
 const BASIC_CHALLENGE = 'Basic realm="idsvc"';
-
-/** The context under which an HMAC client's secret is sealed at rest. */
-export function clientSecretContext(clientId: string): string {
-  return `client-secret:${clientId}`;
-}
 
 /**
  * Authenticates the client of a token issue request.

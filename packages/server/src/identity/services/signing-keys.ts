@@ -20,6 +20,7 @@ import { createPrivateKey, createPublicKey, generateKeyPairSync, type KeyObject 
 import { calculateJwkThumbprint, type JWK } from 'jose';
 import type { Clock } from '../../lib/clock.js';
 import { SecretBoxError, type SecretBox } from '../../lib/secret-box.js';
+import { signingKeyContext } from '../../lib/secret-context.js';
 import { isUniqueViolation } from '../../storage/database.js';
 import type { Database } from '../../storage/schema.js';
 import {
@@ -214,7 +215,7 @@ export class SigningKeyService {
       kid,
       state,
       publicJwk,
-      privateBox: this.opts.secretBox.seal(der, `signing-key:${kid}`),
+      privateBox: this.opts.secretBox.seal(der, signingKeyContext(kid)),
       createdAt: now,
       activatesAt,
       retiresAt,
@@ -242,7 +243,7 @@ export class SigningKeyService {
   private openPrivateKey(record: SigningKeyRecord): KeyObject {
     let der: Buffer;
     try {
-      der = this.opts.secretBox.open(record.privateBox, `signing-key:${record.kid}`);
+      der = this.opts.secretBox.open(record.privateBox, signingKeyContext(record.kid));
     } catch (err) {
       if (!(err instanceof SecretBoxError)) throw err;
       throw new Error(`the signing key ${record.kid} does not decrypt: MASTER_KEY is not the key the database was written with`);

@@ -6,6 +6,7 @@
 import { randomUUID } from 'node:crypto';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import {
+  ENCRYPTED_PATHS,
   ProtocolError,
   buildAad,
   encodeEnvelope,
@@ -18,17 +19,12 @@ import {
 } from '@idsvc/protocol';
 import type { Session } from '../../stores/session-store.js';
 import type { SidecarContext } from '../context.js';
-import {
-  INTERNAL_AUTH_HEADER,
-  SESSION_ID_HEADER,
-  SESSION_SUBJECT_HEADER,
-  SESSION_TYPE_HEADER,
-} from '../internal-headers.js';
+import { CLIENT_ID_HEADER, INTERNAL_AUTH_HEADER } from '../../contract/internal-api.js';
 import { type RequestKey, optionalHeader, readClientId, readIdempotencyKey, readKid } from '../protocol-headers.js';
 import { UpstreamUnavailableError } from '../upstream.js';
 
 /** The identity API routes a client reaches through the sidecar, on the same paths. */
-export const FORWARDED_PATHS = ['/api/v1/token/issue', '/api/v1/introspect', '/api/v1/token', '/api/v1/revoke'] as const;
+export const FORWARDED_PATHS = ENCRYPTED_PATHS;
 
 const UPSTREAM_UNAVAILABLE = Buffer.from(JSON.stringify(errorBody('upstream_unavailable')));
 
@@ -81,18 +77,16 @@ async function forwardPlaintext(
 ): Promise<{ status: number; body: Uint8Array }> {
   const forwarded: Record<string, string> = {
     'content-type': 'application/json',
-    'x-clientid': session.clientId,
+    // From the session, not the client: the identity API refuses a caller of another client id.
+    [CLIENT_ID_HEADER]: session.clientId,
     'x-idempotency-key': requestKey.header,
     'x-request-id': request.id,
     [INTERNAL_AUTH_HEADER]: ctx.internalSecret,
-    [SESSION_ID_HEADER]: session.id,
-    [SESSION_TYPE_HEADER]: session.type,
   };
   const authorization = request.headers.authorization;
   if (authorization !== undefined) forwarded.authorization = authorization;
   const signature = optionalHeader(request.headers, 'x-signature');
   if (signature !== undefined) forwarded['x-signature'] = signature;
-  if (session.subject !== undefined) forwarded[SESSION_SUBJECT_HEADER] = session.subject;
 
   try {
     const response = await ctx.upstream.send({ path, headers: forwarded, body: plaintext });

@@ -6,6 +6,7 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import {
   MalformedInputError,
+  PATHS,
   ProtocolError,
   decodePublicKey,
   deriveSessionKeySync,
@@ -19,7 +20,7 @@ import { checkBearer } from '../bearer-check.js';
 import type { SidecarContext } from '../context.js';
 import { optionalHeader, readClientId, readIdempotencyKey } from '../protocol-headers.js';
 
-export const SESSION_INIT_PATH = '/api/v1/session/init';
+export const SESSION_INIT_PATH = PATHS.sessionInit;
 
 /** The 200 answer of session init. */
 export interface SessionInitAnswer {

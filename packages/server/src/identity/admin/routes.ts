@@ -6,8 +6,8 @@
 import { Type, type Static } from '@sinclair/typebox';
 import { TypeCompiler } from '@sinclair/typebox/compiler';
 import type { FastifyInstance, FastifyPluginAsync } from 'fastify';
-import { safeEqual } from '../lib/constant-time.js';
-import { InvalidRequestError, InvalidTokenError } from '../lib/oauth-error.js';
+import { safeEqual } from '../../lib/constant-time.js';
+import { InvalidRequestError, InvalidTokenError } from '../../lib/oauth-error.js';
 import type { ClientAdminService } from './service.js';
 
 /** Options of {@link adminRoutes}. */

@@ -9,10 +9,10 @@ import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type Config, loadConfig } from '../../src/config.js';
-import { PortInUseError, type Stack, startStack } from '../../src/stack.js';
-import { WireClient, basicAuth, httpTransport } from '../helpers/wire-client.js';
-import { deletePrefix, requireRedis, uniquePrefix } from './redis-env.js';
+import { type Config, loadConfig } from '../src/config.js';
+import { PortInUseError, type Stack, startStack } from '../src/stack.js';
+import { WireClient, basicAuth, httpTransport } from './helpers/wire-client.js';
+import { deletePrefix, requireRedis, uniquePrefix } from './helpers/redis-env.js';
 
 const redisUrl = await requireRedis();
 
@@ -133,7 +133,7 @@ describe('internal headers at the identity API', () => {
   });
 
   it('believes them with the internal secret: a session of another client is refused', async () => {
-    const trusted = await direct({ 'x-clientid': 'other-client', 'x-idsvc-internal-auth': INTERNAL_SECRET, 'x-idsvc-session-type': 'anonymous' });
+    const trusted = await direct({ 'x-clientid': 'other-client', 'x-idsvc-internal-auth': INTERNAL_SECRET });
     expect(trusted.status).toBe(401);
     expect(await trusted.json()).toMatchObject({ error: 'invalid_token' });
   });

@@ -9,7 +9,7 @@ async function helperWithoutRedis(ci: boolean) {
   vi.stubEnv('TEST_REDIS_URL', 'redis://127.0.0.1:1');
   vi.stubEnv('CI', ci ? 'true' : '');
   vi.resetModules();
-  return import('../helpers/redis.js');
+  return import('./redis.js');
 }
 
 afterEach(() => {

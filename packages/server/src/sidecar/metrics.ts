@@ -4,12 +4,11 @@
  */
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Counter } from 'prom-client';
-import { FORWARDED_PATHS } from '../sidecar/routes/forward.js';
-import { SESSION_INIT_PATH } from '../sidecar/routes/session-init.js';
+import { ENCRYPTED_PATHS, PATHS } from '@idsvc/protocol';
 import type { SessionType } from '../stores/session-store.js';
-import { ServiceMetrics, errorCode } from './metrics.js';
+import { ServiceMetrics, errorCode } from '../ops/metrics.js';
 
-const FORWARDED: ReadonlySet<string> = new Set(FORWARDED_PATHS);
+const FORWARDED: ReadonlySet<string> = new Set(ENCRYPTED_PATHS);
 
 /**
  * @example
@@ -42,7 +41,7 @@ export class SidecarMetrics extends ServiceMetrics {
 
   override onResponse(request: FastifyRequest, reply: FastifyReply, route: string): void {
     super.onResponse(request, reply, route);
-    if (route === SESSION_INIT_PATH && reply.statusCode === 200) {
+    if (route === PATHS.sessionInit && reply.statusCode === 200) {
       // Session init answers 200 with an Authorization header only once the identity API
       // vouched for the bearer: the session is then authenticated.
       const type: SessionType = request.headers.authorization !== undefined ? 'authenticated' : 'anonymous';

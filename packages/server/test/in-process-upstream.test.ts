@@ -6,11 +6,11 @@
  */
 import Fastify from 'fastify';
 import { describe, expect, it } from 'vitest';
-import { identityDispatcherOf } from '../../src/identity/app.js';
-import { inProcessUpstream } from '../../src/sidecar/upstream-in-process.js';
-import type { Upstream } from '../../src/sidecar/upstream.js';
-import { withDatabase } from '../helpers/db.js';
-import { INTERNAL_SECRET, ISSUE_BODY, T0, basic, bearer, registerClient, withIdentity } from '../helpers/identity.js';
+import { identityDispatcherOf } from '../src/identity/app.js';
+import { inProcessUpstream } from '../src/in-process-upstream.js';
+import type { Upstream } from '../src/sidecar/upstream.js';
+import { withDatabase } from './helpers/db.js';
+import { INTERNAL_SECRET, ISSUE_BODY, T0, basic, bearer, registerClient, withIdentity } from './helpers/identity.js';
 
 interface Answer {
   status: number;

@@ -19,8 +19,8 @@ import {
   createStores,
 } from '../../src/stores/index.js';
 import { ConfigError } from '../../src/config.js';
-import { testConfig } from './fixtures.js';
-import { deletePrefix, requireRedis, uniquePrefix } from './redis-env.js';
+import { testConfig } from '../sidecar/fixtures.js';
+import { deletePrefix, requireRedis, uniquePrefix } from '../helpers/redis-env.js';
 
 const redisUrl = await requireRedis();
 

@@ -10,7 +10,7 @@ async function helperWithoutPostgres(ci: boolean) {
   vi.stubEnv('TEST_POSTGRES_URL', 'postgres://postgres@127.0.0.1:1/test');
   vi.stubEnv('CI', ci ? 'true' : '');
   vi.resetModules();
-  return import('../helpers/db.js');
+  return import('./db.js');
 }
 
 afterEach(() => {

@@ -1,9 +1,9 @@
 /** The admin API, `/admin/v1/clients`, authenticated by the configured admin token. */
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createIdentityApp } from '../../src/identity/app.js';
-import { databaseTargets, withDatabase } from '../helpers/db.js';
-import { ADMIN_TOKEN, ISSUE_BODY, basic, bearer, oauthError, post, testConfig, withIdentity } from '../helpers/identity.js';
+import { createIdentityApp } from '../../../src/identity/app.js';
+import { databaseTargets, withDatabase } from '../../helpers/db.js';
+import { ADMIN_TOKEN, ISSUE_BODY, basic, bearer, oauthError, post, testConfig, withIdentity } from '../../helpers/identity.js';
 
 describe.each(await databaseTargets())('admin API on $kind', (target) => {
   const tdb = withDatabase(target);

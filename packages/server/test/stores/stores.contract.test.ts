@@ -6,7 +6,7 @@ import { randomBytes } from 'node:crypto';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { newSessionId } from '@idsvc/protocol';
 import type { Session } from '../../src/stores/index.js';
-import { requireRedis } from './redis-env.js';
+import { requireRedis } from '../helpers/redis-env.js';
 import { type OpenStores, type StoreTarget, memoryTarget, redisTarget } from './store-targets.js';
 
 const redisUrl = await requireRedis();

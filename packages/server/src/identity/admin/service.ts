@@ -6,15 +6,15 @@
  * a scrypt hash, HMAC secrets encrypted with the master key (they must be read back to
  * check signatures).
  */
-import type { Clock } from '../lib/clock.js';
-import { ConflictError, InvalidRequestError, NotFoundError } from '../lib/oauth-error.js';
-import { randomToken } from '../lib/random-token.js';
-import type { SecretBox } from '../lib/secret-box.js';
-import { hashSecret } from '../lib/secret-hash.js';
-import { findClient, insertClient, listClients, updateClient, type ClientPatch, type ClientRecord } from '../storage/clients-repository.js';
-import { isUniqueViolation } from '../storage/database.js';
-import type { AuthMethod, ClientStatus, Database } from '../storage/schema.js';
-import { clientSecretContext } from '../identity/services/client-auth.js';
+import type { Clock } from '../../lib/clock.js';
+import { ConflictError, InvalidRequestError, NotFoundError } from '../../lib/oauth-error.js';
+import { randomToken } from '../../lib/random-token.js';
+import type { SecretBox } from '../../lib/secret-box.js';
+import { hashSecret } from '../../lib/secret-hash.js';
+import { findClient, insertClient, listClients, updateClient, type ClientPatch, type ClientRecord } from '../../storage/clients-repository.js';
+import { isUniqueViolation } from '../../storage/database.js';
+import type { AuthMethod, ClientStatus, Database } from '../../storage/schema.js';
+import { clientSecretContext } from '../../lib/secret-context.js';
 
 /** Client ids go into AAD strings (`|`-separated) and Basic credentials (`:`-separated): neither is allowed. */
 export const CLIENT_ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;

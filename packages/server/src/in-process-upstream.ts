@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify';
-import { identityDispatcherOf } from '../identity/app.js';
-import { type Upstream, UpstreamUnavailableError } from './upstream.js';
-import { injectUpstream } from './upstream-inject.js';
+import { identityDispatcherOf } from './identity/app.js';
+import { type Upstream, UpstreamUnavailableError } from './sidecar/upstream.js';
+import { injectUpstream } from './sidecar/upstream-inject.js';
 
 const EMPTY = Buffer.alloc(0);
 

@@ -6,8 +6,8 @@ import { randomBytes } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import { ManualClock } from '../../src/lib/clock.js';
 import { type SidecarStores, connectRedis, memoryStores, redisStores } from '../../src/stores/index.js';
-import { testConfig } from './fixtures.js';
-import { deletePrefix, uniquePrefix } from './redis-env.js';
+import { testConfig } from '../sidecar/fixtures.js';
+import { deletePrefix, uniquePrefix } from '../helpers/redis-env.js';
 
 export interface StoreTarget {
   name: 'memory' | 'redis';

@@ -5,7 +5,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import type { Redis } from 'ioredis';
-import { REDIS_URL, redisAvailable } from '../helpers/redis.js';
+import { REDIS_URL, redisAvailable } from './redis.js';
 
 /** The Redis URL to test against, or `undefined` when the Redis tests are skipped (locally only). */
 export async function requireRedis(): Promise<string | undefined> {

@@ -4,12 +4,11 @@
  * single_session, and signing-key rotations.
  */
 import type { Counter } from 'prom-client';
-import type { IdentityEvents } from '../identity/context.js';
-import type { RevocationOutcome } from '../identity/services/revocation.js';
-import { ServiceMetrics } from './metrics.js';
+import { PATHS } from '@idsvc/protocol';
+import type { IdentityEvents } from './context.js';
+import type { RevocationOutcome } from './services/revocation.js';
+import { ServiceMetrics } from '../ops/metrics.js';
 
-const ISSUE_ROUTE = '/api/v1/token/issue';
-const REFRESH_ROUTE = '/api/v1/token';
 const REVOCATION_OUTCOMES: readonly RevocationOutcome[] = ['family_revoked', 'access_token_revoked', 'ignored'];
 
 /**
@@ -73,9 +72,9 @@ export class IdentityMetrics extends ServiceMetrics {
   override record(route: string, method: string, status: number, seconds: number): void {
     super.record(route, method, status, seconds);
     if (status !== 200) return;
-    if (route === ISSUE_ROUTE) {
+    if (route === PATHS.tokenIssue) {
       this.tokensIssued.inc({ grant: 'issue' });
-    } else if (route === REFRESH_ROUTE) {
+    } else if (route === PATHS.refresh) {
       this.tokensIssued.inc({ grant: 'refresh_token' });
       this.refreshRotations.inc();
     }

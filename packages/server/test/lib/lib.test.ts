@@ -2,15 +2,17 @@
 import { mkdtemp, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ProtocolError } from '@idsvc/protocol';
+import { ERROR_CODES, ProtocolError, UnauthorizedError } from '@idsvc/protocol';
 import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config.js';
 import { BoundedCache } from '../../src/lib/bounded-cache.js';
 import { safeEqual, safeEqualTo } from '../../src/lib/constant-time.js';
 import { resolveMasterKey } from '../../src/lib/master-key.js';
-import { InvalidClientError, toOAuthError } from '../../src/lib/oauth-error.js';
+import { InvalidClientError } from '../../src/lib/oauth-error.js';
+import { toWireError } from '../../src/ops/wire-errors.js';
 import { SecretBox, SecretBoxError } from '../../src/lib/secret-box.js';
 import { hashSecret, verifySecret } from '../../src/lib/secret-hash.js';
+import { StoreFullError, StoreUnavailableError } from '../../src/stores/errors.js';
 
 describe('secret box (AES-256-GCM at rest)', () => {
   const key = Buffer.alloc(32, 9);
@@ -100,11 +102,17 @@ describe('BoundedCache', () => {
 
 describe('OAuth error mapping', () => {
   it('keeps our errors, maps protocol errors by code, framework 4xx to their OAuth answer and the rest to 500', () => {
-    expect(toOAuthError(new InvalidClientError('detail')).toBody()).toEqual({ error: 'invalid_client', error_description: 'Client authentication failed.' });
-    expect(toOAuthError(new ProtocolError('invalid_timestamp', 'why')).status).toBe(400);
-    expect(toOAuthError(Object.assign(new Error('too big'), { code: 'FST_ERR_CTP_BODY_TOO_LARGE', statusCode: 413 })).toBody().error).toBe('invalid_request');
-    expect(toOAuthError(Object.assign(new Error('x'), { statusCode: 415, code: 'FST_ERR_CTP_INVALID_MEDIA_TYPE' })).status).toBe(415);
-    const internal = toOAuthError(new TypeError('secret detail'));
+    expect(toWireError(new InvalidClientError('detail')).toBody()).toEqual({ error: 'invalid_client', error_description: 'Client authentication failed.' });
+    expect(toWireError(new ProtocolError('invalid_timestamp', 'why')).status).toBe(400);
+    expect(toWireError(Object.assign(new Error('too big'), { code: 'FST_ERR_CTP_BODY_TOO_LARGE', statusCode: 413 })).toBody().error).toBe('invalid_request');
+    expect(toWireError(Object.assign(new Error('x'), { statusCode: 415, code: 'FST_ERR_CTP_INVALID_MEDIA_TYPE' })).status).toBe(415);
+    // The sidecar's stores, through the same translation: retry later, never a 500.
+    expect(toWireError(new StoreUnavailableError('redis down')).toBody()).toEqual({ error: 'temporarily_unavailable', error_description: ERROR_CODES.temporarily_unavailable.description });
+    expect(toWireError(new StoreFullError('nonce store full')).status).toBe(503);
+    // One hierarchy: the identity API's OAuth errors are protocol errors, and unauthorized is one class.
+    expect(new InvalidClientError()).toBeInstanceOf(ProtocolError);
+    expect(toWireError(new UnauthorizedError('why')).toBody()).toEqual({ error: 'unauthorized', error_description: ERROR_CODES.unauthorized.description });
+    const internal = toWireError(new TypeError('secret detail'));
     expect(internal.status).toBe(500);
     expect(JSON.stringify(internal.toBody())).not.toContain('secret detail');
   });

@@ -1,0 +1,61 @@
+/**
+ * The contract between the sidecar and the identity API, in one place: the internal
+ * header names, the internal paths and the answers of the internal routes. Both sides
+ * import it; neither writes these names itself. See docs/sidecar.md.
+ *
+ * Every header whose name starts with `x-idsvc-` is internal: the sidecar removes all of
+ * them from each incoming client request before anything reads the headers, and sets its
+ * own when it forwards. The identity API believes a forwarded request only when
+ * `x-idsvc-internal-auth` carries the shared internal secret, compared in constant time.
+ *
+ * What the identity API believes of a forwarded request, and the rule each belief serves:
+ * - `x-clientid` is the client id the session is bound to (the sidecar sets it from the
+ *   session, not from the client). It enforces "a session of one client never carries
+ *   another client's calls": token issue and every bearer-authenticated route refuse a
+ *   caller of another client id (401).
+ * Nothing else about the session travels: the identity API has no rule that reads a session
+ * id, a session type or a subject, so the sidecar does not send them.
+ */
+
+/** Prefix of every internal header. */
+export const INTERNAL_HEADER_PREFIX = 'x-idsvc-';
+/** The shared secret that proves a request comes from the sidecar. */
+export const INTERNAL_AUTH_HEADER = 'x-idsvc-internal-auth';
+/** The client id a forwarded request's session is bound to (also the public `X-ClientId`). */
+export const CLIENT_ID_HEADER = 'x-clientid';
+/** The subject an authenticated session init asks the identity API to vouch for. */
+export const SUBJECT_HEADER = 'x-subject';
+
+/** The identity API's internal routes: they do not exist (404) without the internal secret. */
+export const INTERNAL_PATHS = {
+  /** `POST`: does this bearer belong to this client and subject? Answers {@link BearerVerifyAnswer}. */
+  bearerVerify: '/internal/v1/bearer/verify',
+  /** `GET`: may this client id open a session? Answers {@link ClientStatusAnswer}, or 404 for an unknown id. */
+  clientStatus: '/internal/v1/clients/:id',
+} as const;
+
+/** The client status path of one client id, URL-encoded in place of `:id`. */
+export function clientStatusPath(clientId: string): string {
+  return INTERNAL_PATHS.clientStatus.replace(':id', encodeURIComponent(clientId));
+}
+
+/** The 200 answer of {@link INTERNAL_PATHS.bearerVerify}; anything else is a 401 `unauthorized`. */
+export interface BearerVerifyAnswer {
+  active: true;
+  sub: string;
+  client_id: string;
+  exp: number;
+}
+
+/** The 200 answer of {@link INTERNAL_PATHS.clientStatus}: never a secret or a setting of the client. */
+export interface ClientStatusAnswer {
+  id: string;
+  status: 'active' | 'disabled';
+}
+
+/** Remove every `x-idsvc-*` header from a client request's (lower-cased) header map, in place. */
+export function stripInternalHeaders(headers: Record<string, unknown>): void {
+  for (const name in headers) {
+    if (name.startsWith(INTERNAL_HEADER_PREFIX)) delete headers[name];
+  }
+}
