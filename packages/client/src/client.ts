@@ -201,9 +201,8 @@ export class IdentityClientCore {
   /**
    * Open an authenticated session with an access token of this client and its subject.
    *
-   * @deprecated Renamed {@link IdentityClientCore.openAuthenticatedSession} (it opens a
-   * session; it does not refresh tokens, which is {@link IdentityClientCore.refresh}).
-   * This alias goes away in the next minor version.
+   * @deprecated Renamed `openAuthenticatedSession` (it opens a session; it does not
+   * refresh tokens, which is `refresh`). This alias goes away in the next minor version.
    */
   refreshSession(bearer: SessionBearer, options: CallOptions = {}): Promise<SessionResult> {
     return this.openAuthenticatedSession(bearer, options);

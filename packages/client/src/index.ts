@@ -3,6 +3,7 @@
  * from `@idsvc/client/web` (WebCrypto).
  *
  * @packageDocumentation
+ * @module @idsvc/client
  */
 import { protocol } from '@idsvc/protocol';
 import { IdentityClientCore, type IdentityClientOptions } from './client.js';

@@ -1,6 +1,10 @@
 /**
  * `@idsvc/client/web` for browsers (and any runtime with WebCrypto): the same API as the
- * Node entry, on `crypto.subtle`, with no Node built-ins.
+ * Node entry, on `crypto.subtle`, with no Node built-ins, and one difference: it refuses a
+ * client secret unless told `dangerouslyAllowSecretInBrowser`.
+ *
+ * @packageDocumentation
+ * @module @idsvc/client/web
  */
 import { webProtocol } from '@idsvc/protocol/web';
 import { IdentityClientCore, type IdentityClientOptions } from './client.js';
