@@ -62,8 +62,9 @@ export interface IdentityClientOptions {
    * Where the client gets a live access token when it needs a bearer it was not handed:
    * to renew an authenticated session (`subject` is the session's) and as the default
    * bearer of `introspect` (`subject` undefined: any token of this client will do).
-   * Return `undefined` when there is none. Without it, the client uses the latest token
-   * issued or rotated through it that has not expired or been revoked.
+   * Return `undefined` when there is none. Without it (or when it returns `undefined`),
+   * the client uses the latest token issued or rotated through it that has not expired
+   * or been revoked.
    */
   getAccessToken?: (subject: string | undefined) => string | undefined | Promise<string | undefined>;
 }
@@ -367,7 +368,8 @@ export class IdentityClientCore {
 
   /** The live access token to open `subject`'s authenticated session with, or {@link NoLiveBearerError}. */
   async #bearerFor(subject: string): Promise<string> {
-    const token = this.#getAccessToken ? await this.#getAccessToken(subject) : this.#bearers.live(subject, this.#ctx.now());
+    const given = this.#getAccessToken ? await this.#getAccessToken(subject) : undefined;
+    const token = given ?? this.#bearers.live(subject, this.#ctx.now());
     if (token === undefined) throw new NoLiveBearerError(subject);
     return token;
   }
