@@ -7,7 +7,7 @@ export default defineConfig({
     // Exact matches: a bare string alias would match by prefix and swallow subpaths.
     alias: [
       { find: /^@idsvc\/(protocol|client)\/web$/, replacement: fileURLToPath(new URL('./packages/$1/src/web.ts', import.meta.url)) },
-      { find: /^@idsvc\/client\/message$/, replacement: fileURLToPath(new URL('./packages/client/src/message.ts', import.meta.url)) },
+      { find: /^@idsvc\/client\/(message|internal)$/, replacement: fileURLToPath(new URL('./packages/client/src/$1.ts', import.meta.url)) },
       { find: /^@idsvc\/server\/([a-z]+)$/, replacement: fileURLToPath(new URL('./packages/server/src/exports/$1.ts', import.meta.url)) },
       { find: /^@idsvc\/(protocol|client|server)$/, replacement: fileURLToPath(new URL('./packages/$1/src/index.ts', import.meta.url)) },
     ],

@@ -26,7 +26,7 @@ export function asRecord(value: unknown): Record<string, unknown> | undefined {
  * protocol becomes {@link ServiceError}; anything else (an HTML 502 from a proxy, say, or
  * an `error` the protocol does not define) {@link ResponseError}.
  */
-export function errorFromAnswer(status: number, text: string, encrypted: boolean, wire: WireExchange): Error {
+export function errorFromAnswer(status: number, text: string, encrypted: boolean, wire: WireExchange, hint?: string): Error {
   let body: Record<string, unknown> | undefined;
   try {
     body = asRecord(JSON.parse(text));
@@ -35,10 +35,28 @@ export function errorFromAnswer(status: number, text: string, encrypted: boolean
   }
   if (body && typeof body.error === 'string' && isWireErrorCode(body.error)) {
     const description = typeof body.error_description === 'string' ? body.error_description : body.error;
-    return new ServiceError(status, body.error, description, encrypted, wire);
+    return new ServiceError(status, body.error, description, encrypted, wire, { hint });
   }
   if (body && typeof body.error === 'string') {
-    return new ResponseError(status, `HTTP ${status} with an error code the protocol does not define`, wire);
+    return new ResponseError(status, `HTTP ${status} with an error code the protocol does not define`, wire, hint);
   }
-  return new ResponseError(status, `HTTP ${status} without an OAuth error body`, wire);
+  return new ResponseError(status, `HTTP ${status} without an OAuth error body`, wire, hint);
+}
+
+/**
+ * What a refused session init most likely means. A sidecar always serves the init route,
+ * so a 404 there is never the sidecar's: an OAuth `not_found` body is the identity API's
+ * (the same error format, no session route), anything else some other server.
+ */
+export function sessionInitHint(status: number, text: string): string | undefined {
+  if (status !== 404) return undefined;
+  let code: unknown;
+  try {
+    code = asRecord(JSON.parse(text))?.error;
+  } catch {
+    code = undefined;
+  }
+  return code === 'not_found'
+    ? 'sidecarUrl seems to point at the identity API, which has no session route: point it at the sidecar (port 8141 by default)'
+    : 'sidecarUrl does not point at a sidecar (no session route there): check the host, port and any path prefix';
 }

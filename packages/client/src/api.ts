@@ -1,21 +1,24 @@
 /**
  * What both entries export besides their `IdentityClient`: `index.ts` (node:crypto) and
  * `web.ts` (WebCrypto) differ only in the crypto backend they hand the client, so they
- * share this one list.
+ * share this one list. Only what an application uses is here; the pieces the SDK is made
+ * of are in `internal.ts` (`@idsvc/client/internal`), for this repository's own tools.
  */
-export { IdentityClientCore, ROUTES, type IdentityClientOptions, type IdentityClientCoreOptions } from './client.js';
-export type { ClientContext, ProtocolApi } from './context.js';
-export type { Transport } from './http.js';
+export type { AuthenticatedSessionRequest, IdentityClientOptions } from './client.js';
 export {
+  AbortedError,
+  ConfigurationError,
   IdentityClientError,
   NetworkError,
+  NoLiveBearerError,
   ResponseError,
   ServiceError,
   TimeoutError,
   type ClientErrorCode,
+  type IdentityClientErrorOptions,
   type IdentityErrorCode,
 } from './errors.js';
-export { initSession, Session, SESSION_INIT_PATH, type SessionBearer, type SessionResult } from './session.js';
+export { Session, type SessionBearer, type SessionResult } from './session.js';
 export type {
   AuthMethod,
   CallOptions,
@@ -24,4 +27,5 @@ export type {
   IssueRequest,
   TokenResponse,
 } from './types.js';
-export { maskCredential, maskHeaders, type WireExchange } from './wire.js';
+export { maskCredential, type WireExchange } from './wire.js';
+export type { WireErrorCode } from '@idsvc/protocol/web';

@@ -3,8 +3,9 @@
  * sidecar, with the session handled for the caller.
  */
 import { PATHS, encodeBase64 } from '@idsvc/protocol/web';
+import { BearerTracker, peekClaims } from './bearers.js';
 import type { ClientContext, ProtocolApi } from './context.js';
-import { ServiceError } from './errors.js';
+import { ConfigurationError, NoLiveBearerError, ServiceError } from './errors.js';
 import { exchange, type EncryptedRequest } from './exchange.js';
 import { initSession, Session, type SessionBearer, type SessionResult } from './session.js';
 import type {
@@ -31,13 +32,17 @@ export const ROUTES = {
   revoke: PATHS.revoke,
 } as const;
 
-/** Options of {@link IdentityClient}. Only the first three are required. */
+/** Options of {@link IdentityClient}. Only `sidecarUrl` and `clientId` are required. */
 export interface IdentityClientOptions {
-  /** Base URL of the sidecar, e.g. `http://127.0.0.1:8141`. */
+  /** Base URL of the sidecar (not of the identity API), e.g. `http://127.0.0.1:8141`. */
   sidecarUrl: string;
   clientId: string;
-  /** Used for Basic authentication or as the HMAC key; never sent in clear, never logged. */
-  clientSecret: string;
+  /**
+   * Used for Basic authentication or as the HMAC key; never sent in clear, never logged.
+   * Only `issue` needs it: a client without one can still introspect, refresh and revoke
+   * with bearers. The web entry refuses it unless `dangerouslyAllowSecretInBrowser` is set.
+   */
+  clientSecret?: string | undefined;
   /** `basic` (internal clients, default) or `hmac` (external clients). */
   authMethod?: AuthMethod;
   /** The `fetch` to use; defaults to the global one. */
@@ -53,6 +58,15 @@ export interface IdentityClientOptions {
   renewSession?: boolean;
   /** Treat a session as expired this many seconds early, so it never lapses in flight (default 30). */
   expiryMarginSec?: number;
+  /**
+   * Where the client gets a live access token when it needs a bearer it was not handed:
+   * to renew an authenticated session (`subject` is the session's) and as the default
+   * bearer of `introspect` (`subject` undefined: any token of this client will do).
+   * Return `undefined` when there is none. Without it (or when it returns `undefined`),
+   * the client uses the latest token issued or rotated through it that has not expired
+   * or been revoked.
+   */
+  getAccessToken?: (subject: string | undefined) => string | undefined | Promise<string | undefined>;
 }
 
 /** Options of the environment-neutral client: the crypto API must be given. */
@@ -60,7 +74,33 @@ export interface IdentityClientCoreOptions extends IdentityClientOptions {
   protocol: ProtocolApi;
 }
 
+/** What an authenticated session is opened with: its subject and, optionally, the bearer. */
+export interface AuthenticatedSessionRequest {
+  subject: string;
+  /**
+   * A live access token of this client issued for `subject`. Defaults to the one the
+   * client holds for `subject` (see {@link IdentityClientOptions.getAccessToken}).
+   */
+  accessToken?: string | undefined;
+}
+
 const utf8 = new TextEncoder();
+
+/** A sidecar URL must be an absolute http(s) URL; anything else is refused before any request. */
+function checkSidecarUrl(value: unknown): string {
+  if (typeof value !== 'string' || value === '') throw new ConfigurationError('sidecarUrl is required');
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    throw new ConfigurationError(`sidecarUrl ${JSON.stringify(value)} is not a URL`, 'Give the sidecar\'s base URL with its scheme, e.g. http://127.0.0.1:8141');
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') {
+    throw new ConfigurationError(`sidecarUrl must be an http or https URL, not ${url.protocol}`, 'Give the sidecar\'s base URL, e.g. https://sidecar.example');
+  }
+  if (url.search !== '' || url.hash !== '') throw new ConfigurationError('sidecarUrl must not have a query or a fragment');
+  return value;
+}
 
 /**
  * A client of the sidecar. It opens a session on first use, seals every request, opens
@@ -78,33 +118,39 @@ export class IdentityClientCore {
   readonly clientId: string;
   readonly authMethod: AuthMethod;
   readonly #ctx: ClientContext;
-  readonly #secret: string;
+  readonly #secret: string | undefined;
   readonly #renew: boolean;
   readonly #marginSec: number;
+  readonly #getAccessToken: IdentityClientOptions['getAccessToken'];
+  /** The live access tokens the client knows, per subject, for renewals and introspection. */
+  readonly #bearers = new BearerTracker();
   #session: Session | undefined;
-  /** The bearer and subject of the current authenticated session, to renew it the same way. */
-  #sessionBearer: SessionBearer | undefined;
+  /** The subject of the current authenticated session, to renew it as one (with a live bearer). */
+  #sessionSubject: string | undefined;
   #pendingInit: Promise<SessionResult> | undefined;
   /** Calls in flight per session: a replaced session is zeroized only once none use it. */
   readonly #inFlight = new Map<Session, number>();
   readonly #retired = new Set<Session>();
 
   constructor(options: IdentityClientCoreOptions) {
-    if (!options.sidecarUrl || !options.clientId || !options.clientSecret) {
-      throw new TypeError('sidecarUrl, clientId and clientSecret are required');
+    const sidecarUrl = checkSidecarUrl(options.sidecarUrl);
+    if (typeof options.clientId !== 'string' || options.clientId === '') throw new ConfigurationError('clientId is required');
+    if (options.clientSecret !== undefined && (typeof options.clientSecret !== 'string' || options.clientSecret === '')) {
+      throw new ConfigurationError('clientSecret must be a non-empty string when given');
     }
     const authMethod = options.authMethod ?? 'basic';
-    if (authMethod !== 'basic' && authMethod !== 'hmac') throw new TypeError('authMethod must be "basic" or "hmac"');
+    if (authMethod !== 'basic' && authMethod !== 'hmac') throw new ConfigurationError('authMethod must be "basic" or "hmac"');
     const fetchFn = options.fetch ?? globalThis.fetch.bind(globalThis);
     this.clientId = options.clientId;
     this.authMethod = authMethod;
     this.#secret = options.clientSecret;
     this.#renew = options.renewSession ?? true;
     this.#marginSec = options.expiryMarginSec ?? 30;
+    this.#getAccessToken = options.getAccessToken;
     this.#ctx = {
       protocol: options.protocol,
       transport: { fetch: fetchFn, timeoutMs: options.timeoutMs ?? 10_000 },
-      sidecarUrl: options.sidecarUrl,
+      sidecarUrl,
       clientId: options.clientId,
       now: options.now ?? Date.now,
     };
@@ -129,21 +175,46 @@ export class IdentityClientCore {
   }
 
   /**
-   * Open an authenticated session with an active access token of this client and its
-   * subject (TTL 1 h by default), replacing and zeroizing the current one.
+   * Open an authenticated session for `subject` (TTL 1 h by default), replacing and
+   * zeroizing the current one. The bearer is `accessToken` when given, else the live
+   * access token the client holds for `subject`. When the session expires it is renewed
+   * as an authenticated session with whatever live token the client holds for `subject`
+   * then (rotations through `refresh` are followed, revoked families forgotten), or fails
+   * with {@link NoLiveBearerError} when there is none.
+   *
+   * @throws {@link NoLiveBearerError} when no `accessToken` is given and the client holds none for `subject`.
    *
    * @example
    * ```ts
-   * await client.refreshSession({ accessToken: tokens.access_token, subject: 'test-user' });
+   * await client.openAuthenticatedSession({ subject: 'test-user', accessToken: tokens.access_token });
    * ```
    */
+  async openAuthenticatedSession(request: AuthenticatedSessionRequest, options: CallOptions = {}): Promise<SessionResult> {
+    if (typeof request.subject !== 'string' || request.subject === '') throw new ConfigurationError('subject is required');
+    if (request.accessToken !== undefined) {
+      // The caller vouches for this token: it becomes the subject's current bearer.
+      this.#bearers.remember(request.subject, { accessToken: request.accessToken }, this.#ctx.now());
+    }
+    const bearer = request.accessToken ?? (await this.#bearerFor(request.subject));
+    return this.#openSession({ accessToken: bearer, subject: request.subject }, options.signal);
+  }
+
+  /**
+   * Open an authenticated session with an access token of this client and its subject.
+   *
+   * @deprecated Renamed `openAuthenticatedSession` (it opens a session; it does not
+   * refresh tokens, which is `refresh`). This alias goes away in the next minor version.
+   */
   refreshSession(bearer: SessionBearer, options: CallOptions = {}): Promise<SessionResult> {
-    return this.#openSession(bearer, options.signal);
+    return this.openAuthenticatedSession(bearer, options);
   }
 
   /**
    * Issue an access token (and a refresh token when asked), authenticated with Basic or an
-   * HMAC signature. Repeated once on a new session if the sidecar refuses the session.
+   * HMAC signature. Repeated once on a new session if the sidecar refuses the session. The
+   * new access token becomes the subject's current bearer (see `getAccessToken`).
+   *
+   * @throws {@link ConfigurationError} when the client has no `clientSecret`.
    *
    * @example
    * ```ts
@@ -152,7 +223,9 @@ export class IdentityClientCore {
    * });
    * ```
    */
-  issue(request: IssueRequest, options: CallOptions = {}): Promise<CallResult<TokenResponse>> {
+  async issue(request: IssueRequest, options: CallOptions = {}): Promise<CallResult<TokenResponse>> {
+    const secret = this.#secret;
+    if (secret === undefined) throw new ConfigurationError('issue needs the clientSecret, which this client was not given');
     const body: Record<string, unknown> = {
       audience: request.audience,
       scope: request.scope,
@@ -163,14 +236,28 @@ export class IdentityClientCore {
     if (request.customClaims !== undefined) body.custom_claims = request.customClaims;
     const call: EncryptedRequest =
       this.authMethod === 'hmac'
-        ? { path: ROUTES.issue, body, hmacSecret: this.#secret }
-        : { path: ROUTES.issue, body, authorization: this.#basic() };
-    return this.#call<TokenResponse>(call, true, options.signal);
+        ? { path: ROUTES.issue, body, hmacSecret: secret }
+        : { path: ROUTES.issue, body, authorization: this.#basic(secret) };
+    const result = await this.#call<TokenResponse>(call, true, options.signal);
+    this.#bearers.remember(
+      request.subject,
+      { accessToken: result.data.access_token, refreshToken: result.data.refresh_token, expiresInSec: result.data.expires_in },
+      this.#ctx.now(),
+    );
+    return result;
   }
 
   /**
-   * Introspect a token (RFC 7662). The bearer defaults to the token itself. Repeated once
-   * on a new session if the sidecar refuses the session.
+   * Introspect a token (RFC 7662): `{active: true, …claims}` for a live token of this
+   * client, exactly `{active: false}` for anything else (expired, revoked, another
+   * client's, garbage). Repeated once on a new session if the sidecar refuses the session.
+   *
+   * The bearer that authenticates the call is, in this order: `options.bearer`; the
+   * access token `getAccessToken(undefined)` returns; the latest live access token issued
+   * or rotated through this client; and only when there is none, `token` itself. A token
+   * refused as its own bearer is not active, so that case answers `{active: false}` too
+   * (with the refusal's `status` and `wire`). Only a bad bearer the caller chose
+   * (`options.bearer` or `getAccessToken`) throws `invalid_token`.
    *
    * @example
    * ```ts
@@ -178,20 +265,35 @@ export class IdentityClientCore {
    * if (data.active) console.log(data.sub, data.scope);
    * ```
    */
-  introspect(
+  async introspect(
     token: string,
     options: CallOptions & { bearer?: string; tokenTypeHint?: 'access_token' | 'refresh_token' } = {},
   ): Promise<CallResult<IntrospectionResponse>> {
     const body: Record<string, unknown> = { token };
     if (options.tokenTypeHint) body.token_type_hint = options.tokenTypeHint;
-    const call = { path: ROUTES.introspect, body, authorization: `Bearer ${options.bearer ?? token}` };
-    return this.#call<IntrospectionResponse>(call, true, options.signal);
+    const chosen = options.bearer ?? (this.#getAccessToken ? await this.#getAccessToken(undefined) : undefined);
+    const bearer = chosen ?? this.#bearers.live(undefined, this.#ctx.now()) ?? token;
+    const call = { path: ROUTES.introspect, body, authorization: `Bearer ${bearer}` };
+    try {
+      return await this.#call<IntrospectionResponse>(call, true, options.signal);
+    } catch (err) {
+      if (!(err instanceof ServiceError && err.code === 'invalid_token') || chosen !== undefined) throw err;
+      if (bearer === token) {
+        // Refused as its own bearer: it is not a live access token of this client.
+        this.#bearers.forget(token);
+        return { data: { active: false }, status: err.status, wire: err.wire as CallResult<unknown>['wire'], attempts: 1, sessionRenewal: undefined };
+      }
+      // A held bearer died (revoked elsewhere): forget it and try the next one.
+      this.#bearers.forget(bearer);
+      return this.introspect(token, options);
+    }
   }
 
   /**
    * Rotate tokens with a refresh token; `accessToken` (of the same family, possibly
    * expired) is the bearer. Never repeated by the SDK: a refresh token is single-use, and
-   * presenting it twice revokes its whole family.
+   * presenting it twice revokes its whole family. The new access token replaces the old
+   * one as its subject's bearer; an `invalid_grant` makes the client forget the family.
    *
    * @example
    * ```ts
@@ -204,7 +306,7 @@ export class IdentityClientCore {
   ): Promise<CallResult<TokenResponse>> {
     const body = { grant_type: 'refresh_token', refresh_token: params.refreshToken };
     const call = { path: ROUTES.refresh, body, authorization: `Bearer ${params.accessToken}` };
-    return this.#call<TokenResponse>(call, false, options.signal);
+    return this.#tracked(this.#call<TokenResponse>(call, false, options.signal), params);
   }
 
   /**
@@ -216,41 +318,99 @@ export class IdentityClientCore {
    * await client.revoke({ token: refreshToken, tokenTypeHint: 'refresh_token', accessToken });
    * ```
    */
-  revoke(
+  async revoke(
     params: { token: string; accessToken: string; tokenTypeHint?: 'access_token' | 'refresh_token' },
     options: CallOptions = {},
   ): Promise<CallResult<Record<string, unknown>>> {
     const body: Record<string, unknown> = { token: params.token };
     if (params.tokenTypeHint) body.token_type_hint = params.tokenTypeHint;
     const call = { path: ROUTES.revoke, body, authorization: `Bearer ${params.accessToken}` };
-    return this.#call<Record<string, unknown>>(call, false, options.signal);
+    const result = await this.#call<Record<string, unknown>>(call, false, options.signal);
+    // A revoked access token, or a refresh token whose family is now dead, is no bearer any more.
+    this.#bearers.forget(params.token);
+    return result;
   }
 
-  /** Zeroize and forget the session. The client can be used again; it opens a new one. */
+  /**
+   * Zeroize and forget the session and the access tokens the client holds. The client can
+   * be used again; it opens a new (anonymous) session.
+   */
   close(): void {
     const old = this.#session;
     this.#session = undefined;
-    this.#sessionBearer = undefined;
+    this.#sessionSubject = undefined;
+    this.#bearers.clear();
     if (old) this.#retire(old);
   }
 
-  #basic(): string {
-    return `Basic ${encodeBase64(utf8.encode(`${this.clientId}:${this.#secret}`))}`;
+  #basic(secret: string): string {
+    return `Basic ${encodeBase64(utf8.encode(`${this.clientId}:${secret}`))}`;
+  }
+
+  /** Follow a refresh: its new tokens replace the family's; `invalid_grant` means the family is gone. */
+  async #tracked(
+    pending: Promise<CallResult<TokenResponse>>,
+    spent: { refreshToken: string; accessToken: string },
+  ): Promise<CallResult<TokenResponse>> {
+    try {
+      const result = await pending;
+      const tokens = { accessToken: result.data.access_token, refreshToken: result.data.refresh_token, expiresInSec: result.data.expires_in };
+      this.#bearers.rotated(spent, tokens, this.#ctx.now());
+      return result;
+    } catch (err) {
+      if (err instanceof ServiceError && (err.code === 'invalid_grant' || err.code === 'invalid_token')) {
+        this.#bearers.forget(spent.refreshToken);
+        this.#bearers.forget(spent.accessToken);
+      }
+      throw err;
+    }
+  }
+
+  /** The live access token to open `subject`'s authenticated session with, or {@link NoLiveBearerError}. */
+  async #bearerFor(subject: string): Promise<string> {
+    const given = this.#getAccessToken ? await this.#getAccessToken(subject) : undefined;
+    const token = given ?? this.#bearers.live(subject, this.#ctx.now());
+    if (token === undefined) throw new NoLiveBearerError(subject);
+    return token;
   }
 
   /** Open a session and make it current; concurrent callers share one handshake. */
   async #openSession(bearer: SessionBearer | undefined, signal?: AbortSignal): Promise<SessionResult> {
-    const result = await initSession(this.#ctx, bearer, signal);
+    let result: SessionResult;
+    try {
+      result = await initSession(this.#ctx, bearer, signal);
+    } catch (err) {
+      // The sidecar refused the bearer: it is dead, whatever the client believed.
+      if (bearer && err instanceof ServiceError && err.code === 'unauthorized') {
+        const subjectOfToken = peekClaims(bearer.accessToken).sub;
+        if (subjectOfToken === undefined || subjectOfToken === bearer.subject) this.#bearers.forget(bearer.accessToken);
+      }
+      throw err;
+    }
     const old = this.#session;
     this.#session = result.session;
-    this.#sessionBearer = bearer;
+    this.#sessionSubject = bearer?.subject;
     if (old) this.#retire(old);
     return result;
   }
 
-  /** Renew the session the same way it was opened, once for all callers that need it. */
+  /**
+   * Renew the session as the same kind, once for all callers that need it: an
+   * authenticated one with the subject's current live bearer (never the one it was first
+   * opened with, which has usually expired by then).
+   */
   #renewSession(signal?: AbortSignal): Promise<SessionResult> {
-    this.#pendingInit ??= this.#openSession(this.#sessionBearer, signal).finally(() => {
+    const subject = this.#sessionSubject;
+    this.#pendingInit ??= (async () => {
+      if (subject === undefined) return this.#openSession(undefined, signal);
+      const accessToken = await this.#bearerFor(subject);
+      try {
+        return await this.#openSession({ accessToken, subject }, signal);
+      } catch (err) {
+        if (err instanceof ServiceError && err.code === 'unauthorized' && !err.encrypted) throw new NoLiveBearerError(subject, err);
+        throw err;
+      }
+    })().finally(() => {
       this.#pendingInit = undefined;
     });
     return this.#pendingInit;

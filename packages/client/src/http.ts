@@ -1,7 +1,7 @@
 /**
  * The one place that talks HTTP: a JSON POST with a timeout, through an injectable `fetch`.
  */
-import { NetworkError, TimeoutError } from './errors.js';
+import { AbortedError, NetworkError, TimeoutError } from './errors.js';
 import type { WireExchange } from './wire.js';
 
 /** How requests leave: which `fetch`, and how long to wait for an answer. */
@@ -19,8 +19,9 @@ export interface HttpAnswer {
 
 /**
  * POST `body` to `url` and read the whole answer, within `transport.timeoutMs`.
- * A caller's own `signal` aborts as usual; a timeout becomes {@link TimeoutError} and a
- * failed connection {@link NetworkError}, each carrying the wire detail so far.
+ * A caller's abort becomes {@link AbortedError}, a timeout {@link TimeoutError} and a
+ * failed connection {@link NetworkError}, each carrying the wire detail so far: no raw
+ * `AbortError` or `TypeError` of `fetch` reaches the caller.
  */
 export async function post(
   transport: Transport,
@@ -30,6 +31,7 @@ export async function post(
   wireSoFar: () => WireExchange,
   signal?: AbortSignal,
 ): Promise<HttpAnswer> {
+  if (signal?.aborted) throw new AbortedError(url, signal.reason, wireSoFar());
   const timeout = AbortSignal.timeout(transport.timeoutMs);
   const combined = signal ? AbortSignal.any([signal, timeout]) : timeout;
   try {
@@ -37,10 +39,34 @@ export async function post(
     const text = await res.text();
     return { status: res.status, headers: res.headers, text };
   } catch (err) {
+    if (signal?.aborted) throw new AbortedError(url, signal.reason, wireSoFar());
     if (timeout.aborted) throw new TimeoutError(url, transport.timeoutMs, wireSoFar());
-    if (signal?.aborted) throw err;
-    throw new NetworkError(url, err, wireSoFar());
+    throw new NetworkError(url, err, wireSoFar(), unreachableHint(url));
   }
+}
+
+/**
+ * In a page, a cross-origin request the sidecar does not allow fails exactly like a
+ * refused connection (only the browser console names CORS), so the error says both.
+ */
+function unreachableHint(url: string): string | undefined {
+  const origin = pageOrigin();
+  if (origin === undefined) return undefined;
+  let target: string;
+  try {
+    target = new URL(url).origin;
+  } catch {
+    return undefined;
+  }
+  if (target === origin) return undefined;
+  return `If the sidecar is running, check that its CORS_ORIGINS lists this page's origin (${origin}): a browser hides a refused cross-origin request behind the same error`;
+}
+
+/** The origin of the page the SDK runs in, or undefined outside a browser window or worker. */
+function pageOrigin(): string | undefined {
+  const location = (globalThis as { location?: { origin?: unknown } }).location;
+  const origin = location?.origin;
+  return typeof origin === 'string' && origin !== 'null' && /^https?:/.test(origin) ? origin : undefined;
 }
 
 /** Join the sidecar's base URL and a route path without doubling or losing a `/`. */

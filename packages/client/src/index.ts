@@ -1,15 +1,19 @@
 /**
  * `@idsvc/client` for Node: the SDK on the node:crypto backend. Browsers get the same API
  * from `@idsvc/client/web` (WebCrypto).
+ *
+ * @packageDocumentation
+ * @module @idsvc/client
  */
 import { protocol } from '@idsvc/protocol';
 import { IdentityClientCore, type IdentityClientOptions } from './client.js';
-import type { ProtocolApi } from './context.js';
 
 export * from './api.js';
 
 /**
- * The identity client on Node's crypto. See {@link IdentityClientCore} for the methods.
+ * A client of the sidecar, on Node's crypto. It opens a session on first use, seals every
+ * request, opens every answer, keeps track of the access tokens it may use as bearers, and
+ * throws typed errors (`ServiceError` with `status` and `code`, …).
  *
  * @example
  * ```ts
@@ -25,7 +29,8 @@ export * from './api.js';
  * ```
  */
 export class IdentityClient extends IdentityClientCore {
-  constructor(options: IdentityClientOptions & { protocol?: ProtocolApi }) {
-    super({ ...options, protocol: options.protocol ?? protocol });
+  /** @throws {@link ConfigurationError} when an option cannot work (e.g. `sidecarUrl` is not a URL). */
+  constructor(options: IdentityClientOptions) {
+    super({ ...options, protocol });
   }
 }

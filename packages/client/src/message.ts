@@ -5,6 +5,9 @@
  * around one POST; test and tooling clients that must see or alter the
  * bytes between the steps (a tampered tag, a replayed key, a foreign kid) call them
  * directly, through `@idsvc/client/message`.
+ *
+ * @packageDocumentation
+ * @module @idsvc/client/message
  */
 import {
   buildAad,

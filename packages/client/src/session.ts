@@ -3,7 +3,7 @@
  * session key it yields, with its expiry and its zeroization.
  */
 import { PATHS, kidFromSessionId, zeroize } from '@idsvc/protocol/web';
-import { errorFromAnswer, parseJson } from './answer.js';
+import { errorFromAnswer, parseJson, sessionInitHint } from './answer.js';
 import type { ClientContext } from './context.js';
 import { ResponseError } from './errors.js';
 import { UnusableInitAnswerError, completeSessionInit, sessionInitMessage } from './handshake.js';
@@ -158,7 +158,9 @@ export async function initSession(
     wire.status = answer.status;
     wire.responseHeaders = headersToObject(answer.headers);
     wire.responseBodyPlaintext = answer.text;
-    if (answer.status !== 200) throw errorFromAnswer(answer.status, answer.text, false, snapshot());
+    if (answer.status !== 200) {
+      throw errorFromAnswer(answer.status, answer.text, false, snapshot(), sessionInitHint(answer.status, answer.text));
+    }
     const fields = parseJson(answer.text, answer.status, snapshot());
     let keys;
     try {

@@ -76,7 +76,7 @@ describe.skipIf(!hasChromium)('the browser entry (@idsvc/client/web) in headless
     const outcome = await tab.evaluate(
       async ({ sidecarUrl, basic, hmac }) => {
         const sdk = (window as unknown as { sdk: typeof import('../src/web.js') }).sdk;
-        const client = new sdk.IdentityClient({ sidecarUrl, ...basic });
+        const client = new sdk.IdentityClient({ sidecarUrl, ...basic, dangerouslyAllowSecretInBrowser: true });
         const issued = await client.issue({
           audience: 'orders-api',
           scope: 'orders.read',
@@ -84,7 +84,7 @@ describe.skipIf(!hasChromium)('the browser entry (@idsvc/client/web) in headless
           includeRefreshToken: true,
         });
         const claims = await client.introspect(issued.data.access_token);
-        const session = await client.refreshSession({ accessToken: issued.data.access_token, subject: 'browser-user' });
+        const session = await client.openAuthenticatedSession({ accessToken: issued.data.access_token, subject: 'browser-user' });
         const rotated = await client.refresh({
           refreshToken: issued.data.refresh_token!,
           accessToken: issued.data.access_token,
@@ -94,17 +94,18 @@ describe.skipIf(!hasChromium)('the browser entry (@idsvc/client/web) in headless
           tokenTypeHint: 'refresh_token',
           accessToken: rotated.data.access_token,
         });
+        const inactive = await client.introspect(rotated.data.access_token);
         let dead = '';
         try {
-          await client.introspect(rotated.data.access_token);
+          await client.introspect(rotated.data.access_token, { bearer: rotated.data.access_token });
         } catch (err) {
           dead = err instanceof sdk.ServiceError ? `${err.status} ${err.code}` : String(err);
         }
-        const partner = new sdk.IdentityClient({ sidecarUrl, ...hmac, authMethod: 'hmac' });
+        const partner = new sdk.IdentityClient({ sidecarUrl, ...hmac, authMethod: 'hmac', dangerouslyAllowSecretInBrowser: true });
         const signed = await partner.issue({ audience: 'orders-api', scope: 'orders.read', subject: 'browser-user' });
         let wrong = '';
         try {
-          await new sdk.IdentityClient({ sidecarUrl, clientId: basic.clientId, clientSecret: 'nope' }).issue({
+          await new sdk.IdentityClient({ sidecarUrl, clientId: basic.clientId, clientSecret: 'nope', dangerouslyAllowSecretInBrowser: true }).issue({
             audience: 'orders-api',
             scope: 'orders.read',
             subject: 'browser-user',
@@ -117,6 +118,7 @@ describe.skipIf(!hasChromium)('the browser entry (@idsvc/client/web) in headless
           sub: claims.data.sub,
           authenticated: session.session.authenticated,
           rotated: rotated.data.access_token !== issued.data.access_token,
+          inactive: inactive.data,
           dead,
           signedType: signed.data.token_type,
           wrong,
@@ -130,11 +132,63 @@ describe.skipIf(!hasChromium)('the browser entry (@idsvc/client/web) in headless
       sub: 'browser-user',
       authenticated: true,
       rotated: true,
+      inactive: { active: false },
       dead: '401 invalid_token',
       signedType: 'Bearer',
       wrong: '401 invalid_client',
       backend: 'function',
     });
+    await context.close();
+  });
+
+  it('refuses a client secret in the page unless the caller says it knows the risk', async () => {
+    const context = await browser.newContext();
+    const tab = await context.newPage();
+    await tab.goto(pageOrigin);
+    await tab.waitForFunction(() => 'sdk' in window);
+    const outcome = await tab.evaluate(
+      ({ sidecarUrl, basic }) => {
+        const sdk = (window as unknown as { sdk: typeof import('../src/web.js') }).sdk;
+        let refused: unknown;
+        try {
+          new sdk.IdentityClient({ sidecarUrl, ...basic });
+        } catch (err) {
+          refused = err instanceof sdk.ConfigurationError ? { code: err.code, message: err.message } : String(err);
+        }
+        // Without a secret the page can still use bearers; with the flag it may hold one.
+        const bearerOnly = new sdk.IdentityClient({ sidecarUrl, clientId: basic.clientId });
+        const allowed = new sdk.IdentityClient({ sidecarUrl, ...basic, dangerouslyAllowSecretInBrowser: true });
+        return { refused, bearerOnly: bearerOnly.clientId, allowed: allowed.clientId };
+      },
+      { sidecarUrl: stack.sidecarUrl, basic: DEV_BASIC },
+    );
+    expect(outcome.refused).toMatchObject({ code: 'invalid_configuration', message: expect.stringContaining('anyone who loads the page can read it') });
+    expect(outcome).toMatchObject({ bearerOnly: 'dev-client', allowed: 'dev-client' });
+    await context.close();
+  });
+
+  it('names CORS_ORIGINS when a page whose origin the sidecar does not allow cannot reach it', async () => {
+    const context = await browser.newContext();
+    const tab = await context.newPage();
+    // The same page under another origin (localhost instead of 127.0.0.1), not in CORS_ORIGINS.
+    const otherOrigin = pageOrigin.replace('127.0.0.1', 'localhost');
+    await tab.goto(otherOrigin);
+    await tab.waitForFunction(() => 'sdk' in window);
+    const outcome = await tab.evaluate(
+      async ({ sidecarUrl, clientId }) => {
+        const sdk = (window as unknown as { sdk: typeof import('../src/web.js') }).sdk;
+        try {
+          await new sdk.IdentityClient({ sidecarUrl, clientId }).initSession();
+          return { code: 'none', hint: undefined };
+        } catch (err) {
+          return err instanceof sdk.NetworkError ? { code: err.code, hint: err.hint, message: err.message } : { code: String(err), hint: undefined };
+        }
+      },
+      { sidecarUrl: stack.sidecarUrl, clientId: DEV_BASIC.clientId },
+    );
+    expect(outcome.code).toBe('network_error');
+    expect(outcome.hint).toContain('CORS_ORIGINS');
+    expect(outcome.hint).toContain(otherOrigin);
     await context.close();
   });
 });

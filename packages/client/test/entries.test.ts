@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import * as node from '../src/index.js';
+import * as internal from '../src/internal.js';
 import * as web from '../src/web.js';
 
 describe('the two SDK entries', () => {
@@ -11,5 +12,29 @@ describe('the two SDK entries', () => {
     expect(web.IdentityClient).not.toBe(node.IdentityClient);
     expect(web.ServiceError).toBe(node.ServiceError);
     expect(web.Session).toBe(node.Session);
+  });
+
+  it('export only what an application uses: the client, its errors and the session', () => {
+    expect(Object.keys(node).sort()).toEqual([
+      'AbortedError',
+      'ConfigurationError',
+      'IdentityClient',
+      'IdentityClientError',
+      'NetworkError',
+      'NoLiveBearerError',
+      'ResponseError',
+      'ServiceError',
+      'Session',
+      'TimeoutError',
+      'maskCredential',
+    ]);
+  });
+
+  it('keep the building blocks on the internal entry, out of the public ones', () => {
+    for (const name of ['IdentityClientCore', 'initSession', 'ROUTES', 'maskHeaders', 'SESSION_INIT_PATH']) {
+      expect(Object.keys(internal), name).toContain(name);
+      expect(Object.keys(node), name).not.toContain(name);
+      expect(Object.keys(web), name).not.toContain(name);
+    }
   });
 });

@@ -70,7 +70,7 @@ describe('the 6-step journey through the real sidecar', () => {
       });
 
       // 4. authenticated session; the anonymous key is overwritten
-      const { session: authenticated } = await client.refreshSession({
+      const { session: authenticated } = await client.openAuthenticatedSession({
         accessToken: tokens.access_token,
         subject: 'test-user',
       });
@@ -95,8 +95,12 @@ describe('the 6-step journey through the real sidecar', () => {
       expect(revoked.status).toBe(200);
       expect(revoked.data).toEqual({});
 
-      // The family is dead: the step-5 access token is refused as a bearer.
-      const refused = await client.introspect(rotated.data.access_token).catch((e: unknown) => e);
+      // The family is dead: introspection says inactive (RFC 7662), and the step-5 access
+      // token, presented as the bearer, is refused.
+      expect((await client.introspect(rotated.data.access_token)).data).toEqual({ active: false });
+      const refused = await client
+        .introspect(rotated.data.access_token, { bearer: rotated.data.access_token })
+        .catch((e: unknown) => e);
       expect(refused).toBeInstanceOf(ServiceError);
       expect(refused).toMatchObject({ status: 401, code: 'invalid_token', encrypted: true });
       client.close();

@@ -219,7 +219,7 @@ export class Journey {
   async #sessionRefresh(): Promise<AnyStepResult> {
     const issued = this.#require(this.#issued, 4, 'Run step 2 first (token issue)');
     try {
-      const { session, wire } = await this.#client.refreshSession({
+      const { session, wire } = await this.#client.openAuthenticatedSession({
         accessToken: issued.access_token,
         subject: this.#config.subject,
       });
@@ -262,7 +262,8 @@ export class Journey {
     this.#require(this.#revoked, 'verify', 'Run step 6 first (token revocation)');
     const rotated = this.#rotated as TokenResponse;
     try {
-      const result = await this.#client.introspect(rotated.access_token, { tokenTypeHint: 'access_token' });
+      // The token is its own bearer here, on purpose: the check is that it no longer authenticates.
+      const result = await this.#client.introspect(rotated.access_token, { bearer: rotated.access_token, tokenTypeHint: 'access_token' });
       return exchangeResult('verify', this.#name('verify'), result.wire, {
         success: false,
         explanation: {

@@ -38,8 +38,9 @@ export const ERROR_CODES = {
 export type ErrorCode = keyof typeof ERROR_CODES;
 
 /**
- * A code as it travels in an answer's `error` field: every {@link ErrorCode} but
- * `payload_too_large`, which travels as `invalid_request` (see {@link wireError}).
+ * A code as it travels in an answer's `error` field: every `ErrorCode` but
+ * `payload_too_large`, which travels as `invalid_request` (see `wireError`). Plain names,
+ * not links: the SDK's reference documentation shows this type without the rest of the module.
  */
 export type WireErrorCode = Exclude<ErrorCode, 'payload_too_large'>;
 

@@ -5,7 +5,8 @@
 import { IdentityClient } from '@idsvc/client/web';
 
 async function runJourney(sidecarUrl: string, clientId: string, clientSecret: string): Promise<string> {
-  const client = new IdentityClient({ sidecarUrl, clientId, clientSecret });
+  // A test page that never reaches users may hold the (dummy) secret; a real page would not.
+  const client = new IdentityClient({ sidecarUrl, clientId, clientSecret, dangerouslyAllowSecretInBrowser: true });
   const { data: tokens } = await client.issue({ audience: 'orders-api', scope: 'orders.read', subject: 'browser-user' });
   const { data: claims } = await client.introspect(tokens.access_token);
   client.close();

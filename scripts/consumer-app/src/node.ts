@@ -2,7 +2,14 @@
  * A Node application as its developer would write it from the README: both entries of
  * both packages, typed, then the journey against the sidecar named on the command line.
  */
-import { IdentityClient, IdentityClientError, ServiceError, type IntrospectionResponse } from '@idsvc/client';
+import {
+  IdentityClient,
+  IdentityClientError,
+  NoLiveBearerError,
+  ServiceError,
+  type IdentityErrorCode,
+  type IntrospectionResponse,
+} from '@idsvc/client';
 import { openMessage, sealMessage } from '@idsvc/client/message';
 import { IdentityClient as WebIdentityClient } from '@idsvc/client/web';
 import { ProtocolError, protocol } from '@idsvc/protocol';
@@ -23,6 +30,17 @@ async function journey(client: IdentityClient | WebIdentityClient): Promise<Intr
     await client.introspect(tokens.access_token, { bearer: 'not-a-token' });
   } catch (err) {
     if (!(err instanceof ServiceError) || !(err instanceof IdentityClientError)) throw err;
+    const code: IdentityErrorCode = err.code;
+    if (code !== 'invalid_token') throw err;
+  }
+  // RFC 7662: a token that is not this client's live token is inactive, not an error.
+  const { data: garbage } = await client.introspect('not-a-token');
+  if (garbage.active) throw new Error('a garbage token introspected as active');
+  try {
+    await client.openAuthenticatedSession({ subject: 'someone-never-issued' });
+    throw new Error('an authenticated session opened without a bearer');
+  } catch (err) {
+    if (!(err instanceof NoLiveBearerError) || err.code !== NoLiveBearerError.code) throw err;
   }
   client.close();
   return claims;
@@ -44,7 +62,7 @@ if (opened !== '{"hello":"world"}') throw new Error('the message steps do not ro
 
 const results = [
   await journey(new IdentityClient({ sidecarUrl, clientId, clientSecret })),
-  await journey(new WebIdentityClient({ sidecarUrl, clientId, clientSecret })),
+  await journey(new WebIdentityClient({ sidecarUrl, clientId, clientSecret, dangerouslyAllowSecretInBrowser: true })),
 ];
 if (!results.every((claims) => claims.active && claims.sub === 'consumer-check')) {
   throw new Error(`unexpected introspection: ${JSON.stringify(results)}`);

@@ -69,10 +69,34 @@ describe.each(await databaseTargets())('refresh with rotation on $kind', (target
       .where('id', '=', familyIdOfJti(decodeJwt(second.access_token).payload.jti as string)!)
       .executeTakeFirstOrThrow();
     expect(family).toMatchObject({ status: 'revoked', revoked_reason: 'refresh_token_reuse', revoked_at: T0 });
-    // The bearer of the revoked family no longer authenticates anything.
+    // Reusing the family's own token pair is a dead grant: invalid_grant, as documented.
     const dead = await refresh(second.access_token, { grant_type: 'refresh_token', refresh_token: second.refresh_token });
-    expect(dead.statusCode).toBe(401);
-    expect(oauthError(dead)).toBe('invalid_token');
+    expect(dead.statusCode).toBe(400);
+    expect(oauthError(dead)).toBe('invalid_grant');
+  });
+
+  it('a bearer of a revoked family answers invalid_grant only with its own family\'s refresh token', async () => {
+    t.clock.set(T0);
+    const { a } = await clients();
+    const revoked = await issueTokens(t.app, a);
+    const other = await issueTokens(t.app, a, { audience: 'orders-api', subject: 'someone-else', include_refresh_token: true });
+    await post(t.app, '/api/v1/revoke', { authorization: bearer(revoked.access_token) }, { token: revoked.refresh_token });
+
+    const reuse = await refresh(revoked.access_token, { grant_type: 'refresh_token', refresh_token: revoked.refresh_token });
+    expect(reuse.statusCode).toBe(400);
+    expect(oauthError(reuse)).toBe('invalid_grant');
+    // With another family's live refresh token, or no grant at all, the dead bearer authenticates nothing.
+    for (const body of [
+      { grant_type: 'refresh_token', refresh_token: other.refresh_token },
+      { grant_type: 'refresh_token', refresh_token: 'unknown' },
+      { grant_type: 'password', refresh_token: revoked.refresh_token },
+    ]) {
+      const res = await refresh(revoked.access_token, body);
+      expect(res.statusCode).toBe(401);
+      expect(oauthError(res)).toBe('invalid_token');
+    }
+    // The other family was not touched.
+    expect((await refresh(other.access_token, { grant_type: 'refresh_token', refresh_token: other.refresh_token })).statusCode).toBe(200);
   });
 
   it("refuses another client's refresh token with invalid_grant, and leaves it usable by its owner", async () => {

@@ -144,6 +144,17 @@ export class AccessTokenVerifier {
     return claims;
   }
 
+  /**
+   * The token's family id when that family was revoked while its client is still active:
+   * the one way a bearer's death says something about a grant (see the refresh route).
+   */
+  async revokedFamilyOf(jti: string): Promise<string | undefined> {
+    const familyId = familyIdOfJti(jti);
+    if (familyId === undefined) return undefined;
+    const state = await accessTokenState(this.opts.db, familyId, jti);
+    return state !== undefined && state.familyStatus !== 'active' && state.clientStatus === 'active' ? familyId : undefined;
+  }
+
   /** `true` unless the token was revoked, its family revoked (or unknown) or its client disabled. */
   async isLive(jti: string): Promise<boolean> {
     const familyId = familyIdOfJti(jti);

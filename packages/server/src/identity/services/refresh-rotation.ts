@@ -77,6 +77,11 @@ export class RefreshRotation {
     return issuer.response(access, family.scope, next);
   }
 
+  /** The id of the family `refreshToken` belongs to, or undefined for a token this server does not know. */
+  async familyOf(refreshToken: string): Promise<string | undefined> {
+    return (await findRefreshToken(this.opts.db, refreshTokenHash(refreshToken)))?.family.id;
+  }
+
   private async revokeForReuse(familyId: string, clientId: string, now: number): Promise<void> {
     await revokeFamily(this.opts.db, familyId, 'refresh_token_reuse', now);
     this.opts.onReuse?.(familyId, clientId);
