@@ -22,6 +22,7 @@ import {
   sessionNonceScope,
 } from '../../src/stores/index.js';
 import { ConfigError } from '../../src/config.js';
+import { LargestHolder } from '../../src/stores/largest-holder.js';
 import { testConfig } from '../sidecar/fixtures.js';
 import { deletePrefix, requireRedis, uniquePrefix } from '../helpers/redis-env.js';
 
@@ -100,6 +101,24 @@ describe('memory session store', () => {
     await new Promise((resolve) => setTimeout(resolve, 60));
     expect(isZero(s.key)).toBe(true);
     await timed.close();
+  });
+});
+
+describe('LargestHolder', () => {
+  it('names a holder with the most entries as sizes go up and down', () => {
+    const index = new LargestHolder<string>();
+    expect(index.largest()).toBeUndefined();
+    index.update('a', 0, 1);
+    index.update('b', 0, 1);
+    index.update('b', 1, 2);
+    expect(index.largest()).toBe('b');
+    expect(index.largestSize).toBe(2);
+    index.update('a', 1, 3);
+    expect(index.largest()).toBe('a');
+    index.update('a', 3, 0);
+    expect([index.largest(), index.largestSize]).toEqual(['b', 2]);
+    index.update('b', 2, 0);
+    expect([index.largest(), index.largestSize]).toEqual([undefined, 0]);
   });
 });
 
