@@ -127,8 +127,34 @@ export const CONFIG_DECLARATION = group('', {
       doc: 'Browser origins allowed to call the sidecar directly, comma-separated (`*` for any).',
     }),
     upstreamTimeoutMs: option({ variable: 'UPSTREAM_TIMEOUT_MS', type: integer(1), default: 5000, roles: ['sidecar'], doc: 'How long a sidecar apart waits for the identity API, in milliseconds.' }),
-    memoryNonceMax: option({ variable: 'MEMORY_NONCE_MAX', type: integer(1), default: 1_000_000, roles: SIDECAR, doc: 'Most nonces the in-memory store holds.' }),
-    memorySessionMax: option({ variable: 'MEMORY_SESSION_MAX', type: integer(1), default: 100_000, roles: SIDECAR, doc: 'Most sessions the in-memory store holds.' }),
+    memoryNonceMax: option({
+      variable: 'MEMORY_NONCE_MAX',
+      type: integer(1),
+      default: 1_000_000,
+      roles: SIDECAR,
+      doc: 'Most nonces the in-memory store holds, all scopes together; when full, the scope holding the most forgets its oldest and raises its watermark (never a refusal of a fresh request).',
+    }),
+    nonceScopeMax: option({
+      variable: 'NONCE_SCOPE_MAX',
+      type: integer(1),
+      default: 10_000,
+      roles: SIDECAR,
+      doc: "Most nonces kept per scope (one session's sealed requests, or one client id's session inits), in memory or Redis; beyond it the scope forgets its oldest and raises its watermark.",
+    }),
+    memorySessionMax: option({
+      variable: 'MEMORY_SESSION_MAX',
+      type: integer(1),
+      default: 100_000,
+      roles: SIDECAR,
+      doc: "Most sessions the in-memory store holds; when full, the client holding the most loses its oldest anonymous session (its oldest authenticated one only when it has no anonymous one).",
+    }),
+    sessionClientMax: option({
+      variable: 'SESSION_CLIENT_MAX',
+      type: integer(1),
+      default: 10_000,
+      roles: SIDECAR,
+      doc: "Most live sessions per client id, in memory or Redis; beyond it that client's own oldest anonymous session goes first.",
+    }),
   }),
 
   redis: group('Sessions and nonces in memory (one process), or in Redis shared by every sidecar instance.', {

@@ -223,7 +223,7 @@ function sidecarPaths(): Record<string, unknown> {
             ...json('The session. `X-Kid` carries the key id every encrypted request of the session names.', 'SessionInitAnswer'),
             headers: { 'X-Kid': { description: 'The key id of the session.', schema: { type: 'string' } } },
           },
-          '400': sidecarError('A header or the key is malformed (`invalid_request`), or the timestamp is outside the window (`invalid_timestamp`).'),
+          '400': sidecarError('A header or the key is malformed (`invalid_request`), or the timestamp is outside the window or stale for its client id\'s replay memory (`invalid_timestamp`).'),
           '401': sidecarError('Unknown or disabled client (`invalid_client`), or a bearer that does not hold (`unauthorized`).'),
           '409': sidecarError('The nonce was used before (`replay_detected`).'),
           '502': sidecarError('The identity API cannot be reached (`upstream_unavailable`).'),

@@ -32,7 +32,7 @@ interface HttpishError {
  */
 export function toWireError(err: unknown): ProtocolError {
   if (err instanceof ProtocolError) return err;
-  // The sidecar's stores: Redis down, or the in-memory nonce store full. Retry later.
+  // The sidecar's stores: Redis down (or a store that refuses for lack of room). Retry later.
   if (err instanceof StoreUnavailableError || err instanceof StoreFullError) {
     return new OAuthError('temporarily_unavailable', { detail: `${err.name}: ${err.message}` });
   }

@@ -9,8 +9,9 @@ export class StoreUnavailableError extends Error {
 }
 
 /**
- * A bounded in-memory store is full of live entries. The nonce store refuses new entries
- * rather than forgetting live ones: forgetting a nonce early would let it be replayed.
+ * A bounded store is full and will not make room. The built-in stores never raise it any
+ * more (a full store forgets its largest party's oldest entries instead); it stays for
+ * stores written against this interface, and the sidecar still answers it with 503.
  */
 export class StoreFullError extends Error {
   constructor(message: string) {

@@ -8,12 +8,13 @@ import { ConfigError, type Config } from '../config.js';
 import type { Clock } from '../lib/clock.js';
 import { MemoryNonceStore } from './memory-nonce-store.js';
 import { MemorySessionStore } from './memory-session-store.js';
-import type { NonceStore } from './nonce-store.js';
+import { type NonceStore, sessionNonceScope } from './nonce-store.js';
 import { RedisNonceStore } from './redis-nonce-store.js';
 import { RedisSessionStore } from './redis-session-store.js';
 import type { SessionStore } from './session-store.js';
 
-export type { NonceStore } from './nonce-store.js';
+export type { NonceStore, NonceUse, NonceVerdict } from './nonce-store.js';
+export { initNonceScope, nonceDigest, sessionNonceScope } from './nonce-store.js';
 export type { Session, SessionStore, SessionType } from './session-store.js';
 export { MemoryNonceStore } from './memory-nonce-store.js';
 export { MemorySessionStore } from './memory-session-store.js';
@@ -60,7 +61,7 @@ export function createStores(config: Config, options: CreateStoresOptions = {}):
     () => undefined,
     () => redis.disconnect(),
   );
-  return redisStores(redis, config.redis.keyPrefix, masterKey, options.clock, closeConnection);
+  return redisStores(redis, config.redis.keyPrefix, masterKey, options.clock, closeConnection, storeLimits(config));
 }
 
 /**
@@ -96,10 +97,33 @@ export function connectRedis(url: string, logger?: FastifyBaseLogger): Redis {
   return redis;
 }
 
-/** In-memory stores bounded by MEMORY_SESSION_MAX and MEMORY_NONCE_MAX. */
+/** The per-party bounds both kinds of store apply. */
+export interface StoreLimits {
+  /** NONCE_SCOPE_MAX */
+  nonceScopeMax: number;
+  /** SESSION_CLIENT_MAX */
+  sessionClientMax: number;
+}
+
+/** The per-party bounds of a configuration. */
+export function storeLimits(config: Config): StoreLimits {
+  return { nonceScopeMax: config.sidecar.nonceScopeMax, sessionClientMax: config.sidecar.sessionClientMax };
+}
+
+/**
+ * In-memory stores bounded by MEMORY_SESSION_MAX and MEMORY_NONCE_MAX in all, and by
+ * SESSION_CLIENT_MAX and NONCE_SCOPE_MAX per party. A session that goes takes the nonce
+ * scope of its sealed requests with it: no request can reach that scope any more.
+ */
 export function memoryStores(config: Config, clock?: Clock): SidecarStores {
-  const sessions = new MemorySessionStore({ maxEntries: config.sidecar.memorySessionMax, clock });
-  const nonces = new MemoryNonceStore({ maxEntries: config.sidecar.memoryNonceMax, clock });
+  const limits = storeLimits(config);
+  const nonces = new MemoryNonceStore({ maxEntries: config.sidecar.memoryNonceMax, scopeMax: limits.nonceScopeMax, clock });
+  const sessions = new MemorySessionStore({
+    maxEntries: config.sidecar.memorySessionMax,
+    clientMax: limits.sessionClientMax,
+    clock,
+    onDrop: (sessionId) => nonces.forgetScope(sessionNonceScope(sessionId)),
+  });
   return {
     kind: 'memory',
     sessions,
@@ -120,9 +144,10 @@ export function redisStores(
   masterKey: Uint8Array,
   clock?: Clock,
   closeConnection: () => Promise<void> = () => Promise.resolve(),
+  limits?: StoreLimits,
 ): SidecarStores {
-  const sessions = new RedisSessionStore({ redis, keyPrefix, masterKey, clock });
-  const nonces = new RedisNonceStore({ redis, keyPrefix });
+  const sessions = new RedisSessionStore({ redis, keyPrefix, masterKey, clock, clientMax: limits?.sessionClientMax });
+  const nonces = new RedisNonceStore({ redis, keyPrefix, clock, scopeMax: limits?.nonceScopeMax });
   return {
     kind: 'redis',
     sessions,

@@ -1,26 +1,65 @@
 /**
- * Replay protection (docs/protocol.md section 6): every nonce a client uses is remembered for
- * the nonce TTL, and a second use within that time is refused.
+ * Replay protection (docs/protocol.md section 6).
+ *
+ * Nonces are remembered per scope: the sealed requests of one session, or the session inits
+ * of one client id. Each scope keeps its most recent nonces, up to a bound, and a
+ * watermark: when the bound makes the scope forget its oldest nonce, the watermark rises to
+ * that nonce's timestamp, and from then on a request of that scope whose timestamp is at or
+ * before the watermark is refused as stale. A nonce is therefore either remembered or
+ * covered by the watermark for as long as its timestamp can pass the clock window: replay
+ * protection stays exact, and a full memory never refuses a fresh request.
  */
+import { createHash } from 'node:crypto';
 
-/** Remembers which nonces each client id has used. */
+/**
+ * What {@link NonceStore.remember} found:
+ * - `fresh`: the nonce was new in its scope and is now recorded;
+ * - `replay`: the scope remembers it (409 `replay_detected`);
+ * - `stale`: the timestamp is at or before the scope's watermark, or so old that the nonce
+ *   could not be remembered for its whole lifetime (400 `invalid_timestamp`).
+ */
+export type NonceVerdict = 'fresh' | 'replay' | 'stale';
+
+/** One use of a nonce. */
+export interface NonceUse {
+  /** From {@link sessionNonceScope} or {@link initNonceScope}. */
+  scope: string;
+  nonce: string;
+  /** The request's timestamp (its `X-Idempotency-Key`), milliseconds since the Unix epoch. */
+  timestampMs: number;
+  /** How long after its timestamp the nonce is remembered (NONCE_TTL). */
+  ttlSec: number;
+}
+
+/** Remembers which nonces each scope has used. */
 export interface NonceStore {
   /**
-   * Record `nonce` for `clientId` unless it is already known, atomically.
-   *
-   * @returns `true` when the nonce was new (and is now recorded), `false` when it was
-   *   already used within its TTL (a replay).
+   * Record a nonce in its scope unless it is known or stale, atomically.
    * @throws StoreUnavailableError when the backing service cannot answer.
    */
-  remember(clientId: string, nonce: string, ttlSec: number): Promise<boolean>;
+  remember(use: NonceUse): Promise<NonceVerdict>;
   /** Release timers and connections. */
   close(): Promise<void>;
 }
 
 /**
- * One unambiguous key for a (client id, nonce) pair: the length prefix keeps
- * `("a:b", "c")` and `("a", "b:c")` apart whatever characters either contains.
+ * The scope of the sealed requests of one session. A sealed request replayed into another
+ * session cannot be opened there (its AAD names the session's kid, and the key differs), so
+ * one session's nonces need never be compared with another's.
  */
-export function nonceKey(clientId: string, nonce: string): string {
-  return `${clientId.length}:${clientId}:${nonce}`;
+export function sessionNonceScope(sessionId: string): string {
+  return `s:${sessionId}`;
+}
+
+/** The scope of the session inits of one client id. */
+export function initNonceScope(clientId: string): string {
+  return `i:${clientId}`;
+}
+
+/**
+ * The 16-byte digest a store keeps instead of the nonce: a fixed, small size whatever the
+ * nonce's length (16 to 128 characters), as 22 base64url characters.
+ */
+export function nonceDigest(nonce: string): string {
+  return createHash('sha256').update(nonce, 'utf8').digest().subarray(0, 16).toString('base64url');
 }

@@ -14,8 +14,47 @@ export interface RedisSessionStoreOptions {
   keyPrefix: string;
   /** The 32-byte master key (MASTER_KEY); session records are encrypted under a key derived from it. */
   masterKey: Uint8Array;
+  /** Most live sessions per client id (SESSION_CLIENT_MAX). */
+  clientMax?: number;
   clock?: Clock;
 }
+
+/** Default of `clientMax`, the default of SESSION_CLIENT_MAX. */
+export const DEFAULT_SESSION_CLIENT_MAX = 10_000;
+
+/**
+ * Store a session and keep its client within its budget, atomically. KEYS: the session's
+ * record, its client's index of anonymous sessions, of authenticated ones, and the
+ * client's counter. ARGV: record, TTL (ms), session id, 'u' when authenticated, now,
+ * expiry, budget, record key prefix. An index is a sorted set scored by expiry whose
+ * members are `<sequence>:<session id>`, the sequence zero-padded, so that sessions of
+ * equal expiry still leave in the order they came. Beyond the budget the client's oldest
+ * anonymous sessions go, then its oldest authenticated ones.
+ */
+const PUT_SCRIPT = `
+local ttl = tonumber(ARGV[2])
+redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
+redis.call('ZREMRANGEBYSCORE', KEYS[2], '-inf', ARGV[5])
+redis.call('ZREMRANGEBYSCORE', KEYS[3], '-inf', ARGV[5])
+local index = KEYS[2]
+if ARGV[4] == 'u' then index = KEYS[3] end
+local seq = redis.call('INCR', KEYS[4])
+redis.call('ZADD', index, ARGV[6], string.format('%016d', seq) .. ':' .. ARGV[3])
+for _, key in ipairs({ index, KEYS[4] }) do
+  if redis.call('PTTL', key) < ttl then redis.call('PEXPIRE', key, ARGV[2]) end
+end
+local excess = redis.call('ZCARD', KEYS[2]) + redis.call('ZCARD', KEYS[3]) - tonumber(ARGV[7])
+while excess > 0 do
+  local popped = redis.call('ZPOPMIN', KEYS[2])
+  if #popped == 0 then popped = redis.call('ZPOPMIN', KEYS[3]) end
+  if #popped == 0 then break end
+  redis.call('DEL', ARGV[8] .. string.sub(popped[1], 18))
+  excess = excess - 1
+end
+return 1
+`;
+
+type PutCommand = (record: string, anonymous: string, authenticated: string, counter: string, ...args: string[]) => Promise<number>;
 
 const KEY_BYTES = 32;
 /** HKDF info of the record key: a key of its own, so the master key encrypts nothing directly. */
@@ -30,7 +69,11 @@ interface StoredMeta {
 }
 
 /**
- * Sessions shared by every sidecar instance, in Redis.
+ * Sessions shared by every sidecar instance, in Redis. Memory is bounded by expiry (every
+ * key expires with the sessions it holds) and by `clientMax` live sessions per client id,
+ * kept in an index per client id, `<prefix>client-sessions:<len>:<client id>:anonymous`
+ * (and `:authenticated`): one client's flood of session inits evicts only its own oldest
+ * anonymous sessions.
  *
  * Each session is one string key, `<prefix>session:<id>`, that expires by Redis TTL at the
  * session's expiry. The value is an AES-256-GCM envelope (the protocol's `sealSync`) of
@@ -46,14 +89,22 @@ interface StoredMeta {
 export class RedisSessionStore implements SessionStore {
   private readonly redis: Redis;
   private readonly prefix: string;
+  private readonly indexPrefix: string;
   private readonly recordKey: Buffer;
   private readonly clock: Clock;
+  private readonly clientMax: number;
+  private readonly putCommand: PutCommand;
 
   constructor(options: RedisSessionStoreOptions) {
     if (options.masterKey.length !== KEY_BYTES) throw new TypeError('masterKey must be 32 bytes');
     this.redis = options.redis;
     this.prefix = `${options.keyPrefix}session:`;
+    this.indexPrefix = `${options.keyPrefix}client-sessions:`;
     this.clock = options.clock ?? systemClock;
+    this.clientMax = options.clientMax ?? DEFAULT_SESSION_CLIENT_MAX;
+    // EVALSHA with a fallback to EVAL when Redis does not know the script yet.
+    this.redis.defineCommand('idsvcPutSession', { numberOfKeys: 4, lua: PUT_SCRIPT });
+    this.putCommand = (this.redis as unknown as Record<string, PutCommand>).idsvcPutSession!.bind(this.redis);
     this.recordKey = Buffer.from(hkdfSync('sha256', options.masterKey, new Uint8Array(0), RECORD_KEY_INFO, KEY_BYTES));
   }
 
@@ -76,7 +127,21 @@ export class RedisSessionStore implements SessionStore {
       zeroize(plaintext, session.key);
     }
     try {
-      await this.redis.set(this.prefix + session.id, record, 'PX', ttlMs);
+      const index = `${this.indexPrefix}${session.clientId.length}:${session.clientId}`;
+      await this.putCommand(
+        this.prefix + session.id,
+        `${index}:anonymous`,
+        `${index}:authenticated`,
+        `${index}:sequence`,
+        record,
+        String(ttlMs),
+        session.id,
+        session.type === 'authenticated' ? 'u' : 'a',
+        String(this.clock.now()),
+        String(session.expiresAtMs),
+        String(this.clientMax),
+        this.prefix,
+      );
     } catch (err) {
       throw new StoreUnavailableError('redis session store did not answer', { cause: err });
     }

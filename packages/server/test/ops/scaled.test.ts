@@ -91,7 +91,7 @@ describe.skipIf(!available)('two sidecars and two identity APIs sharing PostgreS
     expect(replayed.status).toBe(409);
     expect(JSON.parse(replayed.body)).toMatchObject({ error: 'replay_detected' });
 
-    // Session init too: its nonce is recorded before anything else.
+    // Session init too: its nonce is kept, per client id, in the shared store.
     const key = { 'x-idempotency-key': `${Date.now()}.${crypto.randomUUID()}` };
     expect((await a.initSession({ headers: key })).status).toBe(200);
     const again = await b.initSession({ headers: key });

@@ -203,21 +203,6 @@ async function sealedWithKey(idempotencyKey: string): Promise<WireResponse> {
   });
 }
 
-describe('503 temporarily_unavailable', () => {
-  it('when the in-memory nonce store is full of live nonces, rather than forgetting one', async () => {
-    const small = await testSidecar({ env: { MEMORY_NONCE_MAX: '1' } });
-    try {
-      const wire = small.client();
-      expect((await wire.initSession()).status).toBe(200);
-      const response = await wire.send(await wire.seal(INTROSPECT, PLAINTEXT));
-      expectError(response, 503, 'temporarily_unavailable');
-      expect(small.fake.received).toHaveLength(0);
-    } finally {
-      await small.close();
-    }
-  });
-});
-
 describe('answers the framework would otherwise give in its own shape', () => {
   it('an unknown route: 404 not_found', async () => {
     const response = await client.send({ path: '/api/v1/nothing-here', headers: {}, body: '{}' });

@@ -5,7 +5,7 @@
 import { randomBytes } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import { ManualClock } from '../../src/lib/clock.js';
-import { type SidecarStores, connectRedis, memoryStores, redisStores } from '../../src/stores/index.js';
+import { type SidecarStores, type StoreLimits, connectRedis, memoryStores, redisStores, storeLimits } from '../../src/stores/index.js';
 import { testConfig } from '../sidecar/fixtures.js';
 import { deletePrefix, uniquePrefix } from '../helpers/redis-env.js';
 
@@ -15,8 +15,13 @@ export interface StoreTarget {
   open(): Promise<OpenStores>;
 }
 
+/** Small per-party bounds, so that the contract can reach them in a few calls. */
+const LIMITS_ENV = { NONCE_SCOPE_MAX: '5', SESSION_CLIENT_MAX: '3' };
+
 export interface OpenStores {
   stores: SidecarStores;
+  /** The per-party bounds the stores were opened with. */
+  limits: StoreLimits;
   clock: ManualClock;
   /** Let `ms` pass for expiry checks: the manual clock moves, and Redis TTLs are waited out when needed. */
   elapse(ms: number): Promise<void>;
@@ -30,9 +35,11 @@ export const memoryTarget: StoreTarget = {
   name: 'memory',
   open: async () => {
     const clock = new ManualClock(Date.now());
-    const stores = memoryStores(testConfig(), clock);
+    const config = testConfig(LIMITS_ENV);
+    const stores = memoryStores(config, clock);
     return {
       stores,
+      limits: storeLimits(config),
       clock,
       elapse: async (ms) => clock.advance(ms),
       cleanup: () => stores.close(),
@@ -48,9 +55,11 @@ export const redisTarget = (url: string): StoreTarget => ({
     const redis = connectRedis(url);
     const prefix = uniquePrefix();
     const masterKey = randomBytes(32);
-    const stores = redisStores(redis, prefix, masterKey, clock);
+    const limits = storeLimits(testConfig(LIMITS_ENV));
+    const stores = redisStores(redis, prefix, masterKey, clock, undefined, limits);
     return {
       stores,
+      limits,
       clock,
       redis,
       prefix,

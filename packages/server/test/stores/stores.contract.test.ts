@@ -5,7 +5,7 @@
 import { randomBytes } from 'node:crypto';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { newSessionId } from '@idsvc/protocol';
-import type { Session } from '../../src/stores/index.js';
+import { type NonceUse, type Session, initNonceScope, sessionNonceScope } from '../../src/stores/index.js';
 import { requireRedis } from '../helpers/redis-env.js';
 import { type OpenStores, type StoreTarget, memoryTarget, redisTarget } from './store-targets.js';
 
@@ -79,6 +79,29 @@ describe.each(targets)('session store contract: $name', (target) => {
     expect(await opened.stores.sessions.get(s.id)).toBeUndefined();
   });
 
+  it('beyond a client\'s budget evicts only that client\'s own oldest anonymous sessions', async () => {
+    const max = opened.limits.sessionClientMax;
+    const victim = session(opened, { clientId: 'victim' });
+    const authenticated = session(opened, { clientId: 'flooder', type: 'authenticated', subject: 'test-user' });
+    await opened.stores.sessions.put(victim);
+    await opened.stores.sessions.put(authenticated);
+    const flood = Array.from({ length: max + 2 }, () => session(opened, { clientId: 'flooder' }));
+    for (const s of flood) await opened.stores.sessions.put(s);
+    expect(await opened.stores.sessions.get(victim.id)).toBeDefined();
+    expect(await opened.stores.sessions.get(authenticated.id)).toBeDefined();
+    const kept = await Promise.all(flood.map(async (s) => (await opened.stores.sessions.get(s.id)) !== undefined));
+    // The budget holds the authenticated session and the newest anonymous ones.
+    expect(kept).toEqual(flood.map((_, i) => i >= flood.length - (max - 1)));
+  });
+
+  it('evicts a client\'s authenticated sessions only when it has no anonymous one left', async () => {
+    const max = opened.limits.sessionClientMax;
+    const authenticated = Array.from({ length: max + 1 }, () => session(opened, { type: 'authenticated', subject: 'test-user' }));
+    for (const s of authenticated) await opened.stores.sessions.put(s);
+    expect(await opened.stores.sessions.get(authenticated[0]!.id)).toBeUndefined();
+    expect(await opened.stores.sessions.get(authenticated.at(-1)!.id)).toBeDefined();
+  });
+
   it('keeps sessions apart', async () => {
     const a = session(opened, { clientId: 'a' });
     const b = session(opened, { clientId: 'b' });
@@ -98,34 +121,69 @@ describe.each(targets)('nonce store contract: $name', (target) => {
     await opened.cleanup();
   });
 
-  it('accepts a nonce once, then refuses it', async () => {
+  const use = (scope: string, nonce: string, timestampMs = opened.clock.now(), ttlSec = 600): NonceUse => ({ scope, nonce, timestampMs, ttlSec });
+
+  it('accepts a nonce once, then refuses it as a replay', async () => {
     const nonce = crypto.randomUUID();
-    expect(await opened.stores.nonces.remember('dev-client', nonce, 600)).toBe(true);
-    expect(await opened.stores.nonces.remember('dev-client', nonce, 600)).toBe(false);
+    expect(await opened.stores.nonces.remember(use('s:a', nonce))).toBe('fresh');
+    expect(await opened.stores.nonces.remember(use('s:a', nonce))).toBe('replay');
+    // Whatever timestamp the replay carries.
+    expect(await opened.stores.nonces.remember(use('s:a', nonce, opened.clock.now() + 1000))).toBe('replay');
   });
 
-  it('keeps the nonces of each client id apart', async () => {
+  it('keeps the nonces of each scope apart', async () => {
     const nonce = crypto.randomUUID();
-    expect(await opened.stores.nonces.remember('dev-client', nonce, 600)).toBe(true);
-    expect(await opened.stores.nonces.remember('other-client', nonce, 600)).toBe(true);
-  });
-
-  it('does not confuse ("a:b", "c") with ("a", "b:c")', async () => {
-    const tail = crypto.randomUUID();
-    expect(await opened.stores.nonces.remember('a:b', `c${tail}`, 600)).toBe(true);
-    expect(await opened.stores.nonces.remember('a', `b:c${tail}`, 600)).toBe(true);
+    expect(await opened.stores.nonces.remember(use(sessionNonceScope('S-1'), nonce))).toBe('fresh');
+    expect(await opened.stores.nonces.remember(use(sessionNonceScope('S-2'), nonce))).toBe('fresh');
+    expect(await opened.stores.nonces.remember(use(initNonceScope('dev-client'), nonce))).toBe('fresh');
+    expect(await opened.stores.nonces.remember(use(initNonceScope('other-client'), nonce))).toBe('fresh');
   });
 
   it('lets exactly one of many concurrent uses of a nonce through', async () => {
     const nonce = crypto.randomUUID();
-    const answers = await Promise.all(Array.from({ length: 25 }, () => opened.stores.nonces.remember('dev-client', nonce, 600)));
-    expect(answers.filter(Boolean)).toHaveLength(1);
+    const answers = await Promise.all(Array.from({ length: 25 }, () => opened.stores.nonces.remember(use('s:a', nonce))));
+    expect(answers.filter((a) => a === 'fresh')).toHaveLength(1);
+    expect(answers.filter((a) => a === 'replay')).toHaveLength(24);
   });
 
-  it('forgets a nonce after its TTL', async () => {
+  it('forgets a nonce once its TTL has passed since its timestamp, and refuses it as stale from then on', async () => {
     const nonce = crypto.randomUUID();
-    expect(await opened.stores.nonces.remember('dev-client', nonce, 1)).toBe(true);
+    const timestampMs = opened.clock.now();
+    expect(await opened.stores.nonces.remember(use('s:a', nonce, timestampMs, 1))).toBe('fresh');
     await opened.elapse(1100);
-    expect(await opened.stores.nonces.remember('dev-client', nonce, 1)).toBe(true);
+    // Its timestamp is now too old to be remembered for a whole TTL: never accepted again.
+    expect(await opened.stores.nonces.remember(use('s:a', nonce, timestampMs, 1))).toBe('stale');
+    expect(await opened.stores.nonces.remember(use('s:a', nonce, opened.clock.now(), 1))).toBe('fresh');
+  });
+
+  it('beyond the scope bound forgets the oldest nonce, and refuses it, and anything older, as stale', async () => {
+    const t0 = opened.clock.now();
+    const max = opened.limits.nonceScopeMax;
+    const nonces = Array.from({ length: max + 3 }, () => crypto.randomUUID());
+    for (const [i, nonce] of nonces.entries()) {
+      expect(await opened.stores.nonces.remember(use('s:a', nonce, t0 + i))).toBe('fresh');
+    }
+    // The three oldest were forgotten: their replays (and any older timestamp) are stale.
+    for (const i of [0, 1, 2]) expect(await opened.stores.nonces.remember(use('s:a', nonces[i]!, t0 + i))).toBe('stale');
+    expect(await opened.stores.nonces.remember(use('s:a', crypto.randomUUID(), t0 + 2))).toBe('stale');
+    // The remembered ones are still replays; a fresh nonce just above the watermark passes.
+    expect(await opened.stores.nonces.remember(use('s:a', nonces[3]!, t0 + 3))).toBe('replay');
+    expect(await opened.stores.nonces.remember(use('s:a', nonces.at(-1)!, t0 + max + 2))).toBe('replay');
+    expect(await opened.stores.nonces.remember(use('s:a', crypto.randomUUID(), t0 + 3))).toBe('fresh');
+    // Another scope is untouched by this one's watermark, even with an older timestamp.
+    expect(await opened.stores.nonces.remember(use('s:b', crypto.randomUUID(), t0 - 60_000))).toBe('fresh');
+  });
+
+  it('forgets the lowest timestamp first, whatever the order of arrival', async () => {
+    const t0 = opened.clock.now();
+    const max = opened.limits.nonceScopeMax;
+    const late = crypto.randomUUID();
+    expect(await opened.stores.nonces.remember(use('s:a', late, t0 + 10_000))).toBe('fresh');
+    for (let i = 0; i < max; i += 1) {
+      expect(await opened.stores.nonces.remember(use('s:a', crypto.randomUUID(), t0 + i))).toBe('fresh');
+    }
+    // The first nonce to arrive had the highest timestamp: it is still remembered.
+    expect(await opened.stores.nonces.remember(use('s:a', late, t0 + 10_000))).toBe('replay');
+    expect(await opened.stores.nonces.remember(use('s:a', crypto.randomUUID(), t0))).toBe('stale');
   });
 });

@@ -12,13 +12,17 @@ import {
   MemorySessionStore,
   RedisNonceStore,
   RedisSessionStore,
+  type NonceUse,
   type Session,
-  StoreFullError,
   StoreUnavailableError,
   connectRedis,
   createStores,
+  memoryStores,
+  nonceDigest,
+  sessionNonceScope,
 } from '../../src/stores/index.js';
 import { ConfigError } from '../../src/config.js';
+import { LargestHolder } from '../../src/stores/largest-holder.js';
 import { testConfig } from '../sidecar/fixtures.js';
 import { deletePrefix, requireRedis, uniquePrefix } from '../helpers/redis-env.js';
 
@@ -35,6 +39,8 @@ function session(clock: ManualClock, ttlSec = 1800, overrides: Partial<Session> 
     ...overrides,
   };
 }
+
+const T_STORES = 1_767_225_600_000;
 
 const isZero = (key: Uint8Array): boolean => key.every((b) => b === 0);
 
@@ -98,25 +104,160 @@ describe('memory session store', () => {
   });
 });
 
+describe('LargestHolder', () => {
+  it('names a holder with the most entries as sizes go up and down', () => {
+    const index = new LargestHolder<string>();
+    expect(index.largest()).toBeUndefined();
+    index.update('a', 0, 1);
+    index.update('b', 0, 1);
+    index.update('b', 1, 2);
+    expect(index.largest()).toBe('b');
+    expect(index.largestSize).toBe(2);
+    index.update('a', 1, 3);
+    expect(index.largest()).toBe('a');
+    index.update('a', 3, 0);
+    expect([index.largest(), index.largestSize]).toEqual(['b', 2]);
+    index.update('b', 2, 0);
+    expect([index.largest(), index.largestSize]).toEqual([undefined, 0]);
+  });
+});
+
 describe('memory nonce store', () => {
-  it('refuses new nonces when full of live ones rather than forgetting a live one', async () => {
-    const clock = new ManualClock(0);
-    const store = new MemoryNonceStore({ maxEntries: 2, clock });
-    expect(await store.remember('c', 'nonce-0000000000001', 600)).toBe(true);
-    expect(await store.remember('c', 'nonce-0000000000002', 600)).toBe(true);
-    await expect(store.remember('c', 'nonce-0000000000003', 600)).rejects.toBeInstanceOf(StoreFullError);
-    // The live nonces are still refused as replays.
-    expect(await store.remember('c', 'nonce-0000000000001', 600)).toBe(false);
+  const T0 = 1_767_225_600_000;
+  const use = (scope: string, nonce: string, timestampMs: number, ttlSec = 600): NonceUse => ({ scope, nonce, timestampMs, ttlSec });
+  const nonce = (i: number): string => `nonce-${String(i).padStart(16, '0')}`;
+
+  it('never refuses a fresh nonce when full: five times its bound in one scope, each accepted once', async () => {
+    const clock = new ManualClock(T0);
+    const store = new MemoryNonceStore({ maxEntries: 200, clock });
+    for (let i = 0; i < 1000; i += 1) {
+      clock.advance(1);
+      expect(await store.remember(use('s:a', nonce(i), clock.now()))).toBe('fresh');
+    }
+    expect(store.size).toBe(200);
+    // The 200 most recent are replays; every older one is stale, never accepted again.
+    expect(await store.remember(use('s:a', nonce(999), T0 + 1000))).toBe('replay');
+    expect(await store.remember(use('s:a', nonce(800), T0 + 801))).toBe('replay');
+    expect(await store.remember(use('s:a', nonce(799), T0 + 800))).toBe('stale');
+    expect(await store.remember(use('s:a', nonce(0), T0 + 1))).toBe('stale');
+    await store.close();
   });
 
-  it('makes room as nonces expire', async () => {
-    const clock = new ManualClock(0);
+  it('when full, the scope holding the most forgets, not a small one beside it', async () => {
+    const clock = new ManualClock(T0);
+    const store = new MemoryNonceStore({ maxEntries: 100, clock });
+    // A client 60 s behind holds a few nonces, then another scope floods.
+    const skewed = T0 - 60_000;
+    for (let i = 0; i < 3; i += 1) expect(await store.remember(use('s:skewed', nonce(i), skewed + i))).toBe('fresh');
+    for (let i = 0; i < 500; i += 1) expect(await store.remember(use('s:flood', nonce(i), T0 + i))).toBe('fresh');
+    expect(store.size).toBe(100);
+    // The skewed scope kept its nonces and has no watermark: its next, older-looking request passes.
+    expect(await store.remember(use('s:skewed', nonce(0), skewed))).toBe('replay');
+    expect(await store.remember(use('s:skewed', nonce(3), skewed + 3))).toBe('fresh');
+    expect(await store.remember(use('s:skewed', nonce(4), skewed - 1000))).toBe('fresh');
+    // The flooding scope paid: its oldest are stale.
+    expect(await store.remember(use('s:flood', nonce(0), T0))).toBe('stale');
+    await store.close();
+  });
+
+  it('bounds each scope by scopeMax, even with room in all', async () => {
+    const clock = new ManualClock(T0);
+    const store = new MemoryNonceStore({ maxEntries: 1000, scopeMax: 10, clock });
+    for (let i = 0; i < 15; i += 1) await store.remember(use('i:dev-client', nonce(i), T0 + i));
+    expect(store.size).toBe(10);
+    expect(await store.remember(use('i:dev-client', crypto.randomUUID(), T0 + 4))).toBe('stale');
+    expect(await store.remember(use('i:other-client', crypto.randomUUID(), T0 + 4))).toBe('fresh');
+    await store.close();
+  });
+
+  it('frees nonces, watermarks and scopes as they expire', async () => {
+    const clock = new ManualClock(T0);
     const store = new MemoryNonceStore({ maxEntries: 2, clock });
-    await store.remember('c', 'nonce-0000000000001', 600);
-    await store.remember('c', 'nonce-0000000000002', 600);
+    await store.remember(use('s:a', nonce(1), T0));
+    await store.remember(use('s:a', nonce(2), T0 + 1));
+    await store.remember(use('s:a', nonce(3), T0 + 2));
+    // A nonce is kept until NONCE_TTL after its own timestamp.
+    clock.advance(600_001);
+    expect(await store.remember(use('s:a', nonce(4), clock.now()))).toBe('fresh');
+    expect(store.size).toBe(2);
+    clock.advance(1);
+    expect(await store.remember(use('s:a', nonce(5), clock.now()))).toBe('fresh');
+    expect(store.size).toBe(2);
     clock.advance(600_000);
-    expect(await store.remember('c', 'nonce-0000000000003', 600)).toBe(true);
-    expect(store.size).toBe(1);
+    store.sweep();
+    expect(store.size).toBe(0);
+    expect(store.scopeCount).toBe(0);
+    await store.close();
+  });
+
+  it('forgets the scope of a session that is gone', async () => {
+    const clock = new ManualClock(T0);
+    const store = new MemoryNonceStore({ maxEntries: 10, clock });
+    await store.remember(use('s:a', nonce(1), T0));
+    store.forgetScope('s:a');
+    expect(store.size).toBe(0);
+    expect(store.scopeCount).toBe(0);
+    await store.close();
+  });
+
+  it('keeps a 16-byte digest, not the nonce', () => {
+    expect(nonceDigest('a'.repeat(128))).toHaveLength(22);
+    expect(nonceDigest('a'.repeat(128))).not.toBe(nonceDigest('a'.repeat(127)));
+  });
+});
+
+describe('memory stores together', () => {
+  it('drop the nonce scope of a session the session store drops', async () => {
+    const clock = new ManualClock(T_STORES);
+    const stores = memoryStores(testConfig({ MEMORY_SESSION_MAX: '2' }), clock);
+    const nonces = stores.nonces as MemoryNonceStore;
+    const first = session(clock);
+    await stores.sessions.put(first);
+    await nonces.remember({ scope: sessionNonceScope(first.id), nonce: crypto.randomUUID(), timestampMs: clock.now(), ttlSec: 600 });
+    expect(nonces.scopeCount).toBe(1);
+    await stores.sessions.put(session(clock));
+    await stores.sessions.put(session(clock));
+    expect(await stores.sessions.get(first.id)).toBeUndefined();
+    expect(nonces.scopeCount).toBe(0);
+    await stores.close();
+  });
+});
+
+describe('memory session store budgets', () => {
+  it('when full, evicts from the client holding the most: a stranger\'s flood leaves a victim\'s session', async () => {
+    const clock = new ManualClock(T_STORES);
+    const store = new MemorySessionStore({ maxEntries: 50, clock });
+    const victim = session(clock, 1800, { clientId: 'victim' });
+    await store.put(victim);
+    const flood = Array.from({ length: 60 }, () => session(clock, 1800, { clientId: 'flooder' }));
+    for (const s of flood) await store.put(s);
+    expect(store.size).toBe(50);
+    expect(await store.get(victim.id)).toBeDefined();
+    expect(await store.get(flood[0]!.id)).toBeUndefined();
+    expect(await store.get(flood.at(-1)!.id)).toBeDefined();
+    await store.close();
+  });
+
+  it('when full, a flooding client loses its anonymous sessions before its authenticated one', async () => {
+    const clock = new ManualClock(T_STORES);
+    const store = new MemorySessionStore({ maxEntries: 50, clock });
+    const mine = session(clock, 3600, { type: 'authenticated', subject: 'test-user' });
+    await store.put(mine);
+    for (let i = 0; i < 60; i += 1) await store.put(session(clock));
+    expect(await store.get(mine.id)).toBeDefined();
+    await store.close();
+  });
+
+  it('makes room from expired sessions before evicting live ones', async () => {
+    const clock = new ManualClock(T_STORES);
+    const store = new MemorySessionStore({ maxEntries: 2, clock });
+    const live = session(clock, 1800, { clientId: 'victim' });
+    await store.put(session(clock, 10, { clientId: 'flooder' }));
+    await store.put(live);
+    clock.advance(10_000);
+    await store.put(session(clock, 1800, { clientId: 'flooder' }));
+    expect(await store.get(live.id)).toBeDefined();
+    await store.close();
   });
 });
 
@@ -177,12 +318,27 @@ describe.skipIf(redisUrl === undefined)('redis session store', () => {
     expect(await store().get(s.id)).toBeUndefined();
   });
 
-  it('uses a Redis nonce key with the configured prefix and TTL', async () => {
-    const nonces = new RedisNonceStore({ redis, keyPrefix: prefix });
-    await nonces.remember('dev-client', 'abcdefghijklmnopq', 600);
-    const keys = await redis.keys(`${prefix}nonce:*`);
-    expect(keys).toEqual([`${prefix}nonce:10:dev-client:abcdefghijklmnopq`]);
-    expect(await redis.pttl(keys[0]!)).toBeGreaterThan(590_000);
+  it('keeps a scope\'s nonces as digests in one sorted set under the prefix, with a TTL and a bounded size', async () => {
+    const nonces = new RedisNonceStore({ redis, keyPrefix: prefix, clock, scopeMax: 3 });
+    const t0 = clock.now();
+    for (let i = 0; i < 5; i += 1) {
+      expect(await nonces.remember({ scope: 's:S-1', nonce: `nonce-${i}-abcdefghijkl`, timestampMs: t0 + i, ttlSec: 600 })).toBe('fresh');
+    }
+    expect((await redis.keys(`${prefix}*`)).sort()).toEqual([`${prefix}nonce-wm:s:S-1`, `${prefix}nonce:s:S-1`]);
+    const members = await redis.zrange(`${prefix}nonce:s:S-1`, 0, -1, 'WITHSCORES');
+    expect(members).toEqual([nonceDigest('nonce-2-abcdefghijkl'), String(t0 + 2), nonceDigest('nonce-3-abcdefghijkl'), String(t0 + 3), nonceDigest('nonce-4-abcdefghijkl'), String(t0 + 4)]);
+    expect(await redis.get(`${prefix}nonce-wm:s:S-1`)).toBe(String(t0 + 1));
+    expect(await redis.pttl(`${prefix}nonce:s:S-1`)).toBeGreaterThan(590_000);
+    expect(await redis.pttl(`${prefix}nonce-wm:s:S-1`)).toBeGreaterThan(590_000);
+    expect(await nonces.remember({ scope: 's:S-1', nonce: 'nonce-1-abcdefghijkl', timestampMs: t0 + 1, ttlSec: 600 })).toBe('stale');
+  });
+
+  it('keeps per client the index of its sessions, which expires with them', async () => {
+    const s = session(clock, 1800, { clientId: 'dev-client' });
+    await new RedisSessionStore({ redis, keyPrefix: prefix, masterKey, clock, clientMax: 3 }).put(s);
+    const index = `${prefix}client-sessions:10:dev-client:anonymous`;
+    expect(await redis.zrange(index, 0, -1)).toEqual([`${'0'.repeat(15)}1:${s.id}`]);
+    expect(await redis.pttl(index)).toBeGreaterThan(1790_000);
   });
 });
 
@@ -194,17 +350,18 @@ describe.skipIf(redisUrl === undefined)('the stores\' Redis connection', () => {
       await redis.ping();
       const nonces = new RedisNonceStore({ redis, keyPrefix: prefix });
       const sessions = new RedisSessionStore({ redis, keyPrefix: prefix, masterKey: randomBytes(32) });
-      await nonces.remember('dev-client', 'used-before-abcdefgh', 600);
+      const use = (nonce: string) => ({ scope: 's:S-1', nonce, timestampMs: Date.now(), ttlSec: 600 });
+      await nonces.remember(use('used-before-abcdefgh'));
       const write = vi.spyOn(redis.stream, 'write');
       const clock = new ManualClock(Date.now());
       const [fresh, replayed] = await Promise.all([
-        Promise.all(Array.from({ length: 20 }, (_, i) => nonces.remember('dev-client', `fresh-nonce-${i}-abcdefgh`, 600))),
-        nonces.remember('dev-client', 'used-before-abcdefgh', 600),
+        Promise.all(Array.from({ length: 20 }, (_, i) => nonces.remember(use(`fresh-nonce-${i}-abcdefgh`)))),
+        nonces.remember(use('used-before-abcdefgh')),
         ...Array.from({ length: 20 }, () => sessions.put(session(clock))),
       ]);
       expect(write).toHaveBeenCalledTimes(1);
-      expect(fresh).toEqual(Array.from({ length: 20 }, () => true));
-      expect(replayed).toBe(false);
+      expect(fresh).toEqual(Array.from({ length: 20 }, () => 'fresh'));
+      expect(replayed).toBe('replay');
     } finally {
       await deletePrefix(redis, prefix);
       await redis.quit();
@@ -219,7 +376,7 @@ describe('redis stores when Redis is away', () => {
     const sessions = new RedisSessionStore({ redis, keyPrefix: 'x:', masterKey: randomBytes(32) });
     const nonces = new RedisNonceStore({ redis, keyPrefix: 'x:' });
     await expect(sessions.get(newSessionId())).rejects.toBeInstanceOf(StoreUnavailableError);
-    await expect(nonces.remember('c', 'abcdefghijklmnopq', 600)).rejects.toBeInstanceOf(StoreUnavailableError);
+    await expect(nonces.remember({ scope: 'i:c', nonce: 'abcdefghijklmnopq', timestampMs: Date.now(), ttlSec: 600 })).rejects.toBeInstanceOf(StoreUnavailableError);
     redis.disconnect();
   });
 });
@@ -238,7 +395,7 @@ describe('createStores', () => {
   it.skipIf(redisUrl === undefined)('uses Redis with REDIS_URL and a master key', async () => {
     const stores = createStores(testConfig({ REDIS_URL: redisUrl!, REDIS_KEY_PREFIX: uniquePrefix() }), { masterKey: randomBytes(32) });
     expect(stores.kind).toBe('redis');
-    expect(await stores.nonces.remember('c', crypto.randomUUID(), 1)).toBe(true);
+    expect(await stores.nonces.remember({ scope: 'i:c', nonce: crypto.randomUUID(), timestampMs: Date.now(), ttlSec: 1 })).toBe('fresh');
     await stores.close();
   });
 });

@@ -17,9 +17,11 @@ import {
   sealSync,
   zeroize,
 } from '@idsvc/protocol';
+import { type NonceVerdict, sessionNonceScope } from '../../stores/nonce-store.js';
 import type { Session } from '../../stores/session-store.js';
 import type { SidecarContext } from '../context.js';
 import { CLIENT_ID_HEADER, INTERNAL_AUTH_HEADER } from '../../contract/internal-api.js';
+import { nonceRefusal } from '../nonce-refusal.js';
 import { type RequestKey, optionalHeader, readClientId, readIdempotencyKey, readKid } from '../protocol-headers.js';
 import { UpstreamUnavailableError } from '../upstream.js';
 
@@ -45,17 +47,23 @@ export function forwardHandler(ctx: SidecarContext, path: string) {
 
       const aad = buildAad({ timestamp: requestKey.timestamp, nonce: requestKey.nonce, kid, clientId });
       const plaintext = openSync(session.key, aad, payload);
-      // Only a message that authenticates reaches the nonce store (docs/protocol.md section 6).
-      let fresh: boolean;
+      // Only a message that authenticates reaches the nonce store, and its nonce is kept in
+      // its session's scope (docs/protocol.md section 6).
+      let verdict: NonceVerdict;
       try {
-        fresh = await ctx.nonces.remember(clientId, requestKey.nonce, ctx.nonceTtlSec);
+        verdict = await ctx.nonces.remember({
+          scope: sessionNonceScope(session.id),
+          nonce: requestKey.nonce,
+          timestampMs: requestKey.timestampMs,
+          ttlSec: ctx.nonceTtlSec,
+        });
       } catch (err) {
         zeroize(plaintext);
         throw err;
       }
-      if (!fresh) {
+      if (verdict !== 'fresh') {
         zeroize(plaintext);
-        throw new ProtocolError('replay_detected', 'nonce already used');
+        throw nonceRefusal(verdict);
       }
 
       const answer = await forwardPlaintext(ctx, request, path, session, requestKey, plaintext);

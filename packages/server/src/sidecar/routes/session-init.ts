@@ -15,9 +15,11 @@ import {
   sharedSecretSync,
   zeroize,
 } from '@idsvc/protocol';
+import { initNonceScope } from '../../stores/nonce-store.js';
 import type { SessionType } from '../../stores/session-store.js';
 import { checkBearer } from '../bearer-check.js';
 import type { SidecarContext } from '../context.js';
+import { nonceRefusal } from '../nonce-refusal.js';
 import { optionalHeader, readClientId, readIdempotencyKey } from '../protocol-headers.js';
 
 export const SESSION_INIT_PATH = PATHS.sessionInit;
@@ -41,25 +43,36 @@ export function sessionInitHandler(ctx: SidecarContext) {
     if (!(await ctx.clients.isActive(clientId))) {
       throw new ProtocolError('invalid_client', `session init for unknown or disabled client ${clientId}`);
     }
-    // No key to authenticate the message yet, so the nonce is recorded right after the
-    // timestamp check (docs/protocol.md section 6).
-    if (!(await ctx.nonces.remember(clientId, requestKey.nonce, ctx.nonceTtlSec))) {
-      throw new ProtocolError('replay_detected', 'session init nonce already used');
-    }
+    // Every check that costs less than the nonce store comes first, so that a request
+    // refused anyway never spends a nonce (docs/protocol.md section 6).
     const clientPublicKey = decodePublicKey(readClientPublicKey(request.body));
+    const authorization = headers.authorization;
+    let bearer: { token: string; subject: string } | undefined;
+    if (authorization !== undefined) {
+      const token = bearerToken(authorization);
+      const subject = optionalHeader(headers, 'x-subject');
+      if (subject === undefined || subject.length === 0) {
+        throw new MalformedInputError('X-Subject missing', 'An authenticated session needs the X-Subject header.');
+      }
+      bearer = { token, subject };
+    }
+    // No key to authenticate the message yet: the nonce is kept in its client id's scope.
+    const verdict = await ctx.nonces.remember({
+      scope: initNonceScope(clientId),
+      nonce: requestKey.nonce,
+      timestampMs: requestKey.timestampMs,
+      ttlSec: ctx.nonceTtlSec,
+    });
+    if (verdict !== 'fresh') throw nonceRefusal(verdict);
 
     let type: SessionType = 'anonymous';
     let subject: string | undefined;
     let ttlSec = ctx.sessionTtlAnonymousSec;
-    const authorization = headers.authorization;
-    if (authorization !== undefined) {
-      const token = bearerToken(authorization);
-      subject = optionalHeader(headers, 'x-subject');
-      if (subject === undefined || subject.length === 0) {
-        throw new MalformedInputError('X-Subject missing', 'An authenticated session needs the X-Subject header.');
-      }
-      await checkBearer(ctx, { clientId, token, subject, requestId: request.id });
+    if (bearer !== undefined) {
+      // The identity API is asked last: it costs a round trip.
+      await checkBearer(ctx, { clientId, token: bearer.token, subject: bearer.subject, requestId: request.id });
       type = 'authenticated';
+      subject = bearer.subject;
       ttlSec = ctx.sessionTtlAuthenticatedSec;
     }
 
