@@ -5,11 +5,13 @@
  * `Retry-After` at once. One client's flood never refuses or delays another client, nor a
  * remembered correct secret.
  */
+import { randomBytes, scryptSync } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import type { LightMyRequestResponse } from 'fastify';
 import { withDatabase } from '../helpers/db.js';
 import { ISSUE_BODY, basic, oauthError, post, registerClient, withIdentity } from '../helpers/identity.js';
 import { metricValue } from '../ops/helpers/metrics.js';
+import { verifySecret } from '../../src/lib/secret-hash.js';
 
 function issue(t: ReturnType<typeof withIdentity>, id: string, secret: string): Promise<LightMyRequestResponse> {
   return post(t.app, '/api/v1/token/issue', { authorization: basic(id, secret) }, ISSUE_BODY);
@@ -82,5 +84,39 @@ describe('a flood of wrong Basic secrets', () => {
     expect((await issue(t, client.id, client.secret)).statusCode).toBe(200);
     // Cleared: a wrong secret is checked again (401), not held off.
     expect((await issue(t, client.id, 'wrong-again')).statusCode).toBe(401);
+  });
+});
+
+describe('exact Basic secrets', () => {
+  const tdb = withDatabase({ kind: 'sqlite' });
+  const t = withIdentity(tdb);
+
+  it('refuses the secret with trailing zero bytes', async () => {
+    const client = await registerClient(t.app);
+    expect((await issue(t, client.id, `${client.secret}\0`)).statusCode).toBe(401);
+    expect((await issue(t, client.id, `${client.secret}\0\0\0`)).statusCode).toBe(401);
+    expect((await issue(t, client.id, client.secret)).statusCode).toBe(200);
+    // Not even once the right secret is remembered.
+    expect((await issue(t, client.id, `${client.secret}\0`)).statusCode).toBe(401);
+  });
+
+  it('migrates a first-version stored hash on the next successful check, refusing its alias before and after', async () => {
+    const client = await registerClient(t.app);
+    // A hash stored by the first version: scrypt over the raw secret.
+    const salt = randomBytes(16);
+    const raw = scryptSync(Buffer.from(client.secret), salt, 32, { N: 2 ** 15, r: 8, p: 1, maxmem: 64 * 1024 * 1024 });
+    const legacy = `scrypt$15$8$1$${salt.toString('base64url')}$${raw.toString('base64url')}`;
+    await tdb.db.updateTable('clients').set({ secret_hash: legacy }).where('id', '=', client.id).execute();
+    const stored = async (): Promise<string | null> =>
+      (await tdb.db.selectFrom('clients').select('secret_hash').where('id', '=', client.id).executeTakeFirstOrThrow()).secret_hash;
+
+    expect((await issue(t, client.id, `${client.secret}\0`)).statusCode).toBe(401);
+    expect(await stored()).toBe(legacy);
+    expect((await issue(t, client.id, client.secret)).statusCode).toBe(200);
+    const migrated = await stored();
+    expect(migrated).toMatch(/^scrypt2\$15\$8\$1\$/);
+    expect(await verifySecret(Buffer.from(client.secret), migrated!)).toBe(true);
+    expect((await issue(t, client.id, client.secret)).statusCode).toBe(200);
+    expect((await issue(t, client.id, `${client.secret}\0`)).statusCode).toBe(401);
   });
 });

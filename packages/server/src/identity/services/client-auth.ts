@@ -31,10 +31,10 @@ import { FailureBackoff } from '../../lib/failure-backoff.js';
 import type { Clock } from '../../lib/clock.js';
 import { InvalidClientError, InvalidRequestError, OAuthError } from '../../lib/oauth-error.js';
 import type { SecretBox } from '../../lib/secret-box.js';
-import { verifySecret } from '../../lib/secret-hash.js';
+import { hashSecret, needsRehash, verifySecret } from '../../lib/secret-hash.js';
 import { clientSecretContext } from '../../lib/secret-context.js';
 import { WorkGate } from '../../lib/work-gate.js';
-import { findClient, type ClientRecord } from '../../storage/clients-repository.js';
+import { findClient, replaceSecretHash, type ClientRecord } from '../../storage/clients-repository.js';
 import type { Database } from '../../storage/schema.js';
 
 /** What a token issue request presents to authenticate its client. */
@@ -166,7 +166,7 @@ export class ClientAuthenticator {
       if (heldOffMs > 0) throw this.busy(`client ${clientId} held off after repeated wrong secrets`, heldOffMs);
       const inFlight = this.inFlight.get(clientId) ?? 0;
       if (inFlight >= (this.opts.maxChecksPerClient ?? 1)) throw this.busy(`a secret check of client ${clientId} is in progress`, 1000);
-      const queued = this.checks.run(() => verifySecret(secret, secretHash));
+      const queued = this.checks.run(() => this.verifyAndUpgrade(clientId, secretHash, secret));
       if (queued === undefined) throw this.busy(`secret checks queue full (client ${clientId})`, 1000);
       this.inFlight.set(clientId, inFlight + 1);
       check = queued.finally(() => {
@@ -183,6 +183,26 @@ export class ClientAuthenticator {
     }
     const ok = await check;
     if (ok) this.verified.set(digest, clientId);
+    return ok;
+  }
+
+  /**
+   * Check the secret; when it matches a hash of an older version (lib/secret-hash.ts),
+   * store a current hash of it, so that stored hashes migrate as their clients come by.
+   */
+  private async verifyAndUpgrade(clientId: string, secretHash: string, secret: Uint8Array): Promise<boolean> {
+    const ok = await verifySecret(secret, secretHash);
+    if (ok && needsRehash(secretHash)) {
+      try {
+        const upgraded = await hashSecret(secret);
+        if (await replaceSecretHash(this.opts.db, clientId, secretHash, upgraded)) {
+          // The next request reads the new hash: remember the secret under it too.
+          this.verified.set(this.digest(clientId, upgraded, secret), clientId);
+        }
+      } catch {
+        // The old hash still verifies; the upgrade is tried again on the next check.
+      }
+    }
     return ok;
   }
 
