@@ -43,13 +43,13 @@ export function opsServerOptions(): {
   requestIdHeader: false;
   genReqId: (req: { headers: IncomingHttpHeaders }) => string;
   return503OnClosing: false;
-  maxParamLength: number;
+  routerOptions: { maxParamLength: number };
 } {
   return {
     requestIdHeader: false,
     genReqId: (req) => requestIdOf(req.headers),
     return503OnClosing: false,
     // A long path parameter reaches its route, which checks it after authentication.
-    maxParamLength: MAX_PARAM_LENGTH,
+    routerOptions: { maxParamLength: MAX_PARAM_LENGTH },
   };
 }
