@@ -53,12 +53,14 @@ async function serve(): Promise<void> {
     MASTER_KEY: randomBytes(32).toString('base64'),
     ADMIN_TOKEN: randomBytes(32).toString('hex'),
   });
-  const app = await createIdentityApp({ config });
+  // Signed issue is accepted only as a sidecar forwards it, with the internal secret.
+  const internalSecret = randomBytes(32).toString('hex');
+  const app = await createIdentityApp({ config, internalSecret });
   const { admin } = identityServicesOf(app);
   const basic = await admin.create({ clientId: 'bench-basic', name: 'bench', authMethod: 'basic', scopes: ['orders.read', 'orders.write'], audiences: ['orders-api'] });
   const hmac = await admin.create({ clientId: 'bench-hmac', name: 'bench', authMethod: 'hmac', scopes: ['orders.read'], audiences: ['orders-api'] });
   const url = await app.listen({ host: '127.0.0.1', port: 0 });
-  process.stdout.write(`READY ${JSON.stringify({ url, basicSecret: basic.client_secret, hmacSecret: hmac.client_secret })}\n`);
+  process.stdout.write(`READY ${JSON.stringify({ url, basicSecret: basic.client_secret, hmacSecret: hmac.client_secret, internalSecret })}\n`);
   process.once('SIGTERM', () => {
     void app.close().finally(() => {
       rmSync(dir, { recursive: true, force: true });
@@ -120,17 +122,17 @@ export async function run(opts: BenchOptions): Promise<unknown> {
     },
   });
   try {
-    const { url, basicSecret, hmacSecret } = child.info as { url: string; basicSecret: string; hmacSecret: string };
+    const { url, basicSecret, hmacSecret, internalSecret } = child.info as { url: string; basicSecret: string; hmacSecret: string; internalSecret: string };
     const basic = { authorization: `Basic ${Buffer.from(`bench-basic:${basicSecret}`).toString('base64')}` };
     const issueUrl = `${url}/api/v1/token/issue`;
     const { access_token: token } = (await postOnce(issueUrl, basic, ISSUE_BODY)) as { access_token: string };
     const introspectBody = JSON.stringify({ token, token_type_hint: 'access_token' });
     const bearer = { authorization: `Bearer ${token}` };
-    // One signed request, valid for the whole run (the identity API checks the clock window;
-    // replayed nonces are the sidecar's to refuse).
+    // One signed request, valid for the whole run, as a sidecar forwards it (the identity API
+    // checks the clock window; replayed nonces are the sidecar's to refuse).
     const signedKey = makeIdempotencyKey();
     const [timestamp, nonce] = [signedKey.slice(0, signedKey.indexOf('.')), signedKey.slice(signedKey.indexOf('.') + 1)];
-    const signed = { 'x-clientid': 'bench-hmac', 'x-idempotency-key': signedKey, 'x-signature': signSync({ secret: hmacSecret, timestamp, nonce, body: ISSUE_WITH_REFRESH }) };
+    const signed = { 'x-idsvc-internal-auth': internalSecret, 'x-clientid': 'bench-hmac', 'x-idempotency-key': signedKey, 'x-signature': signSync({ secret: hmacSecret, timestamp, nonce, body: ISSUE_WITH_REFRESH }) };
     await postOnce(issueUrl, signed, ISSUE_WITH_REFRESH);
     await postOnce(`${url}/api/v1/introspect`, bearer, introspectBody);
 

@@ -7,7 +7,7 @@ import type { Config } from '../config.js';
 import { systemClock, type Clock } from '../lib/clock.js';
 import { loggerOptions } from '../lib/logging.js';
 import { resolveMasterKey } from '../lib/master-key.js';
-import { databaseCheck, opsServerOptions, registerOps } from '../ops/index.js';
+import { databaseCheck, edgeHttpOptions, opsServerOptions, registerOps } from '../ops/index.js';
 import { IdentityMetrics } from './metrics.js';
 import { openDatabase } from '../storage/database.js';
 import { migrate } from '../storage/migrate.js';
@@ -88,6 +88,8 @@ export async function createIdentityApp(options: IdentityAppOptions): Promise<Fa
   const app = Fastify({
     ...(isLoggerInstance(logger) ? { loggerInstance: logger } : { logger }),
     bodyLimit: config.sidecar.bodyLimitBytes,
+    // A request without Host is answered by registerOps, in the OAuth shape.
+    http: edgeHttpOptions(),
     // The sidecar forwards its request id (x-request-id); logs of both parts line up on it.
     ...opsServerOptions(),
   });

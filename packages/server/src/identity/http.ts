@@ -8,7 +8,7 @@ import type { TSchema } from '@sinclair/typebox';
 import { TypeCompiler, type TypeCheck } from '@sinclair/typebox/compiler';
 import secureJson from 'secure-json-parse';
 import { InvalidRequestError, NotFoundError } from '../lib/oauth-error.js';
-import { toWireError } from '../ops/wire-errors.js';
+import { retryAfterOf, toWireError } from '../ops/wire-errors.js';
 
 const rawBodies = new WeakMap<FastifyRequest, Buffer>();
 
@@ -68,6 +68,8 @@ export function oauthErrorHandler(this: FastifyInstance, err: FastifyError, requ
   const oauth = toWireError(err);
   logFailure(request.log, oauth.status, oauth.code, oauth.detail, err);
   if (oauth.challenge !== undefined) void reply.header('www-authenticate', oauth.challenge);
+  const retryAfter = retryAfterOf(oauth);
+  if (retryAfter !== undefined) void reply.header('retry-after', String(retryAfter));
   void reply.code(oauth.status).header('cache-control', 'no-store').send(oauth.toBody());
 }
 

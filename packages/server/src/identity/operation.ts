@@ -13,7 +13,7 @@ import type { IncomingHttpHeaders } from 'node:http';
 import type { FastifyBaseLogger, FastifyInstance, FastifyRequest } from 'fastify';
 import type { Static, TSchema } from '@sinclair/typebox';
 import { TypeCompiler } from '@sinclair/typebox/compiler';
-import { toWireError } from '../ops/wire-errors.js';
+import { retryAfterOf, toWireError } from '../ops/wire-errors.js';
 import type { ServiceMetrics } from '../ops/metrics.js';
 import { requestIdOf } from '../ops/request-id.js';
 import { invalidBodyError, logFailure, parseJsonBody, rawBody } from './http.js';
@@ -74,6 +74,8 @@ export function registerOperation(app: FastifyInstance, operation: Operation): v
 export interface OperationAnswer {
   status: number;
   body: Buffer;
+  /** The `Retry-After` header of a 503, as the route would send it. */
+  retryAfter?: string;
 }
 
 interface Compiled {
@@ -120,6 +122,8 @@ export class OperationDispatcher {
       const oauth = toWireError(err);
       logFailure(log, oauth.status, oauth.code, oauth.detail, err);
       answer = { status: oauth.status, body: Buffer.from(JSON.stringify(oauth.toBody()), 'utf8') };
+      const retryAfter = retryAfterOf(oauth);
+      if (retryAfter !== undefined) answer.retryAfter = String(retryAfter);
     }
     this.metrics?.record(path, 'POST', answer.status, (performance.now() - started) / 1000);
     return answer;

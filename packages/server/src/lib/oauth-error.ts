@@ -14,6 +14,8 @@ export interface OAuthErrorOptions extends ProtocolErrorOptions {
   detail?: string;
   /** A public description more specific than the code's default. Never put secrets here. */
   description?: string;
+  /** Seconds the caller should wait before retrying, sent as `Retry-After` (503 answers). */
+  retryAfterSec?: number;
 }
 
 /**
@@ -21,9 +23,12 @@ export interface OAuthErrorOptions extends ProtocolErrorOptions {
  * from named options, with a `WWW-Authenticate` challenge where RFC 6750 wants one.
  */
 export class OAuthError extends ProtocolError {
+  readonly retryAfterSec: number | undefined;
+
   constructor(code: ErrorCode, options: OAuthErrorOptions = {}) {
     super(code, options.detail, options.description, { status: options.status, challenge: options.challenge });
     this.name = 'OAuthError';
+    this.retryAfterSec = options.retryAfterSec;
   }
 }
 

@@ -6,6 +6,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { IncomingHttpHeaders } from 'node:http';
+import { MAX_PARAM_LENGTH } from './request-edge.js';
 
 /** The header that carries the request id. */
 export const REQUEST_ID_HEADER = 'x-request-id';
@@ -42,6 +43,13 @@ export function opsServerOptions(): {
   requestIdHeader: false;
   genReqId: (req: { headers: IncomingHttpHeaders }) => string;
   return503OnClosing: false;
+  routerOptions: { maxParamLength: number };
 } {
-  return { requestIdHeader: false, genReqId: (req) => requestIdOf(req.headers), return503OnClosing: false };
+  return {
+    requestIdHeader: false,
+    genReqId: (req) => requestIdOf(req.headers),
+    return503OnClosing: false,
+    // A long path parameter reaches its route, which checks it after authentication.
+    routerOptions: { maxParamLength: MAX_PARAM_LENGTH },
+  };
 }

@@ -28,7 +28,7 @@ export function installDraining(app: FastifyInstance): DrainState {
     if (!state.draining) return;
     void reply.header('connection', 'close');
     if (OPS_PATHS.has(request.url.split('?')[0] ?? '')) return;
-    return reply.code(503).type('application/json; charset=utf-8').send(errorBody('temporarily_unavailable', 'The server is shutting down; retry.'));
+    return reply.code(503).header('retry-after', '1').type('application/json; charset=utf-8').send(errorBody('temporarily_unavailable', 'The server is shutting down; retry.'));
   });
   app.addHook('onSend', async (_request, reply) => {
     // Requests in flight finish, and their connection closes after the answer.

@@ -8,6 +8,16 @@ import { InvalidRequestError, NotFoundError, OAuthError, ServerError } from '../
 import { isDatabaseUnavailable } from '../storage/database-errors.js';
 import { StoreFullError, StoreUnavailableError } from '../stores/errors.js';
 
+/**
+ * The `Retry-After` seconds of an answer: the error's own, or 1 for any 503
+ * `temporarily_unavailable` (a full store, a database that does not answer), so that every
+ * such answer tells the caller when to come back (docs/protocol.md section 10).
+ */
+export function retryAfterOf(wire: ProtocolError): number | undefined {
+  if (wire instanceof OAuthError && wire.retryAfterSec !== undefined) return Math.max(1, Math.ceil(wire.retryAfterSec));
+  return wire.code === 'temporarily_unavailable' ? 1 : undefined;
+}
+
 /** The fields of a Fastify (or Node HTTP) error this module looks at. */
 interface HttpishError {
   code?: unknown;

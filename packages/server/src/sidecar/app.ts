@@ -13,7 +13,7 @@ import { registerCors } from './cors.js';
 import { clientErrorHandler, frameworkErrors, installErrorHandling } from './error-handler.js';
 import { stripInternalHeaders } from '../contract/internal-api.js';
 import { loggerOptions } from '../lib/logging.js';
-import { opsServerOptions, registerOps } from '../ops/index.js';
+import { edgeHttpOptions, opsServerOptions, registerOps } from '../ops/index.js';
 import { SidecarMetrics } from './metrics.js';
 import { FORWARDED_PATHS, forwardHandler } from './routes/forward.js';
 import { SESSION_INIT_PATH, sessionInitHandler } from './routes/session-init.js';
@@ -62,7 +62,7 @@ export async function createSidecarApp(options: SidecarAppOptions): Promise<Fast
   const app = Fastify({
     ...(options.logger ? { loggerInstance: options.logger } : { logger: loggerOptions(config.logLevel) }),
     bodyLimit: config.sidecar.bodyLimitBytes,
-    http: { maxHeaderSize: MAX_HEADER_BYTES },
+    http: { maxHeaderSize: MAX_HEADER_BYTES, ...edgeHttpOptions() },
     requestTimeout: 30_000,
     // The caller's x-request-id when well formed, else its own; forwarded, so the identity
     // API logs under the same id.

@@ -1,5 +1,6 @@
 import cors from '@fastify/cors';
 import type { FastifyInstance } from 'fastify';
+import { NotFoundError } from '../lib/oauth-error.js';
 
 /** Request headers a browser client sends (docs/protocol.md section 2). */
 export const CORS_ALLOWED_HEADERS = [
@@ -24,6 +25,14 @@ export async function registerCors(app: FastifyInstance, origins: readonly strin
   // Nothing to answer for: the plugin's hook would still run on every request (about 2 % of
   // an encrypted call's CPU in `npm run bench -- --cpu-prof`), to send no header.
   if (origins.length === 0) return;
+  // An OPTIONS that is not a preflight (no Origin or no Access-Control-Request-Method) is
+  // a request for a method no route serves: 404 in the OAuth shape, as without CORS,
+  // rather than the plugin's plain-text 400.
+  app.addHook('onRequest', async (request) => {
+    if (request.method === 'OPTIONS' && (request.headers.origin === undefined || request.headers['access-control-request-method'] === undefined)) {
+      throw new NotFoundError(undefined, 'OPTIONS that is not a CORS preflight');
+    }
+  });
   await app.register(cors, {
     origin: origins.includes('*') ? true : [...origins],
     methods: ['POST'],

@@ -7,10 +7,12 @@
 import type { Socket } from 'node:net';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { ProtocolError } from '@idsvc/protocol';
-import { toWireError } from '../ops/wire-errors.js';
+import { retryAfterOf, toWireError } from '../ops/wire-errors.js';
 
 /** Send a wire error with its status and OAuth body. */
 function sendError(reply: FastifyReply, error: ProtocolError): FastifyReply {
+  const retryAfter = retryAfterOf(error);
+  if (retryAfter !== undefined) void reply.header('retry-after', String(retryAfter));
   return reply.code(error.status).type('application/json; charset=utf-8').send(error.toBody());
 }
 

@@ -10,6 +10,19 @@ import { ServiceMetrics, errorCode } from '../ops/metrics.js';
 
 const FORWARDED: ReadonlySet<string> = new Set(ENCRYPTED_PATHS);
 
+/** How a forwarded request's exchange with the identity API ended, when it ended badly. */
+export type UpstreamOutcome = 'outage' | 'error_answer';
+const upstreamOutcomes = new WeakMap<FastifyRequest, UpstreamOutcome>();
+
+/**
+ * Note that the identity API could not be reached or answered something not ours
+ * (`outage`, counted as an upstream failure) or answered with one of its own 5xx errors
+ * (`error_answer`, passed on sealed and counted apart).
+ */
+export function noteUpstreamOutcome(request: FastifyRequest, outcome: UpstreamOutcome): void {
+  upstreamOutcomes.set(request, outcome);
+}
+
 /**
  * @example
  * ```ts
@@ -22,6 +35,7 @@ export class SidecarMetrics extends ServiceMetrics {
   readonly replaysRejected: Counter;
   readonly decryptionFailures: Counter;
   readonly upstreamFailures: Counter;
+  readonly upstreamErrorAnswers: Counter<'status'>;
 
   constructor() {
     super('sidecar');
@@ -33,7 +47,12 @@ export class SidecarMetrics extends ServiceMetrics {
     );
     this.upstreamFailures = this.counter(
       'idsvc_upstream_failures_total',
-      'Encrypted requests answered 502 because the identity API could not be reached, timed out or failed.',
+      'Encrypted requests answered 502 because the identity API could not be reached, timed out or answered something not its own.',
+    );
+    this.upstreamErrorAnswers = this.counter(
+      'idsvc_upstream_error_answers_total',
+      "Encrypted requests the identity API itself answered with a 5xx error (e.g. 503 temporarily_unavailable), passed on sealed, by status.",
+      ['status'],
     );
     // Every series exists from the start, at 0, so a rate over it is defined.
     for (const type of ['anonymous', 'authenticated'] satisfies SessionType[]) this.sessionsCreated.inc({ type }, 0);
@@ -46,8 +65,10 @@ export class SidecarMetrics extends ServiceMetrics {
       // vouched for the bearer: the session is then authenticated.
       const type: SessionType = request.headers.authorization !== undefined ? 'authenticated' : 'anonymous';
       this.sessionsCreated.inc({ type });
-    } else if (reply.statusCode === 502 && FORWARDED.has(route)) {
-      this.upstreamFailures.inc();
+    } else if (FORWARDED.has(route)) {
+      const outcome = upstreamOutcomes.get(request);
+      if (outcome === 'outage') this.upstreamFailures.inc();
+      else if (outcome === 'error_answer') this.upstreamErrorAnswers.inc({ status: String(reply.statusCode) });
     }
   }
 

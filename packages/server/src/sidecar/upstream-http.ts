@@ -36,7 +36,8 @@ export function httpUpstream(options: HttpUpstreamOptions): Upstream {
       try {
         const response = await pool.request({ method, path: prefix + path, headers, body: body ?? null });
         const bytes = Buffer.from(await response.body.arrayBuffer());
-        return { status: response.statusCode, body: bytes };
+        const retryAfter = response.headers['retry-after'];
+        return { status: response.statusCode, body: bytes, ...(typeof retryAfter === 'string' ? { retryAfter } : {}) };
       } catch (err) {
         throw new UpstreamUnavailableError(`identity API at ${base.origin} did not answer`, { cause: err });
       }

@@ -22,7 +22,8 @@ export function injectUpstream(app: FastifyInstance): Upstream {
           headers,
           ...(body !== undefined ? { payload: Buffer.from(body.buffer, body.byteOffset, body.byteLength) } : {}),
         });
-        return { status: response.statusCode, body: response.rawPayload };
+        const retryAfter = response.headers['retry-after'];
+        return { status: response.statusCode, body: response.rawPayload, ...(typeof retryAfter === 'string' ? { retryAfter } : {}) };
       } catch (err) {
         throw new UpstreamUnavailableError('in-process identity app failed', { cause: err });
       }

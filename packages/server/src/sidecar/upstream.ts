@@ -20,6 +20,8 @@ export interface UpstreamRequest {
 export interface UpstreamResponse {
   status: number;
   body: Buffer;
+  /** The answer's `Retry-After` header, when it has one (a 503 of the identity API). */
+  retryAfter?: string;
 }
 
 /** A transport to the identity API. */
@@ -33,7 +35,7 @@ export interface Upstream {
   close(): Promise<void>;
 }
 
-/** The identity API could not be reached, timed out or failed; answers `502 upstream_unavailable`. */
+/** The identity API could not be reached or timed out; answers `502 upstream_unavailable`. */
 export class UpstreamUnavailableError extends ProtocolError {
   constructor(detail: string, options?: { cause?: unknown }) {
     super('upstream_unavailable', detail);

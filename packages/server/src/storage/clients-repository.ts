@@ -76,6 +76,20 @@ export async function insertClient(db: Database, client: ClientRecord): Promise<
     .execute();
 }
 
+/**
+ * Replace a client's secret hash with a new encoding of the same secret, only while it is
+ * still `oldHash`: a rotation that happened meanwhile wins. `true` when replaced.
+ */
+export async function replaceSecretHash(db: Database, id: string, oldHash: string, newHash: string): Promise<boolean> {
+  const result = await db
+    .updateTable('clients')
+    .set({ secret_hash: newHash })
+    .where('id', '=', id)
+    .where('secret_hash', '=', oldHash)
+    .executeTakeFirst();
+  return Number(result.numUpdatedRows) === 1;
+}
+
 /** Apply `patch` and return the updated client, or `undefined` when there is no such client. */
 export async function updateClient(db: Database, id: string, patch: ClientPatch, now: number): Promise<ClientRecord | undefined> {
   const row = await db

@@ -11,7 +11,7 @@ import { ConfigError, loadConfig } from '../../src/config.js';
 import { createIdentityApp, identityServicesOf } from '../../src/identity/app.js';
 import { ManualClock } from '../../src/lib/clock.js';
 import { databaseTargets, withDatabase } from '../helpers/db.js';
-import { ADMIN_TOKEN, ISSUE_BODY, T0, basic, post } from '../helpers/identity.js';
+import { ADMIN_TOKEN, INTERNAL_SECRET, ISSUE_BODY, T0, basic, post } from '../helpers/identity.js';
 
 describe.each(await databaseTargets())('development mode on $kind', (target) => {
   const tdb = withDatabase(target);
@@ -19,7 +19,7 @@ describe.each(await databaseTargets())('development mode on $kind', (target) => 
   const start = async () => {
     const lines: string[] = [];
     const logger = pino({ level: 'info' }, { write: (line: string) => void lines.push(line) });
-    const app = await createIdentityApp({ config: devConfig(), db: tdb.db, clock: new ManualClock(T0), logger });
+    const app = await createIdentityApp({ config: devConfig(), db: tdb.db, clock: new ManualClock(T0), logger, internalSecret: INTERNAL_SECRET });
     return { app, log: () => lines.map((l) => JSON.parse(l) as { level: number; msg: string }) };
   };
 
@@ -39,7 +39,7 @@ describe.each(await databaseTargets())('development mode on $kind', (target) => 
       const key = makeIdempotencyKey(T0);
       const body = JSON.stringify(ISSUE_BODY);
       const signature = signSync({ secret: 'external-partner-hmac-secret-key-32chars!', timestamp: String(T0), nonce: key.slice(key.indexOf('.') + 1), body });
-      const signed = await post(app, '/api/v1/token/issue', { 'x-clientid': 'external-partner-test', 'x-idempotency-key': key, 'x-signature': signature }, body);
+      const signed = await post(app, '/api/v1/token/issue', { 'x-idsvc-internal-auth': INTERNAL_SECRET, 'x-clientid': 'external-partner-test', 'x-idempotency-key': key, 'x-signature': signature }, body);
       expect(signed.statusCode).toBe(200);
     } finally {
       await app.close();

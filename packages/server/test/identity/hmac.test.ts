@@ -6,7 +6,7 @@ import { makeIdempotencyKey, signSync } from '@idsvc/protocol';
 import { describe, expect, it } from 'vitest';
 import { loadVectors } from '../../../protocol/test/support/vectors.js';
 import { databaseTargets, withDatabase } from '../helpers/db.js';
-import { ISSUE_BODY, basic, decodeJwt, oauthError, post, registerClient, withIdentity } from '../helpers/identity.js';
+import { INTERNAL_SECRET, ISSUE_BODY, basic, decodeJwt, oauthError, post, registerClient, withIdentity } from '../helpers/identity.js';
 
 interface HmacCase {
   name: string;
@@ -29,12 +29,14 @@ const PARTNER_SECRET = 'external-partner-hmac-secret-key-32chars!';
 
 describe.each(await databaseTargets())('HMAC client authentication on $kind', (target) => {
   const tdb = withDatabase(target);
-  const t = withIdentity(tdb);
+  const t = withIdentity(tdb, { internalSecret: INTERNAL_SECRET });
+  // Signed requests are accepted only as a sidecar forwards them: with the internal secret.
+  const viaSidecar = { 'x-idsvc-internal-auth': INTERNAL_SECRET };
   let partner: { id: string; secret: string } | undefined;
   const ready = async () => (partner ??= await registerClient(t.app, { id: 'external-partner-test', authMethod: 'hmac', secret: PARTNER_SECRET, scopes: ['orders.read'] }));
 
   const signed = (clientId: string, key: string, body: string, signature: string) =>
-    post(t.app, '/api/v1/token/issue', { 'x-clientid': clientId, 'x-idempotency-key': key, 'x-signature': signature }, body);
+    post(t.app, '/api/v1/token/issue', { ...viaSidecar, 'x-clientid': clientId, 'x-idempotency-key': key, 'x-signature': signature }, body);
 
   it.each(hmacCases.filter((c) => c.body !== ''))('accepts the vector signature "$name" over the exact body bytes', async (c) => {
     const p = await ready();
@@ -66,6 +68,22 @@ describe.each(await databaseTargets())('HMAC client authentication on $kind', (t
     }
   });
 
+  it('refuses a signed request that did not come through a sidecar with 401 invalid_client, so it cannot be replayed here', async () => {
+    const p = await ready();
+    const key = makeIdempotencyKey(t.clock.now());
+    const body = JSON.stringify(ISSUE_BODY);
+    const signature = signSync({ secret: p.secret, timestamp: key.split('.')[0]!, nonce: key.slice(key.indexOf('.') + 1), body });
+    const direct = { 'x-clientid': p.id, 'x-idempotency-key': key, 'x-signature': signature };
+    // The probe's replay: the same signed request straight at the identity API, twice.
+    for (const headers of [direct, direct, { ...direct, 'x-idsvc-internal-auth': 'guessed-internal-secret-of-32-characters' }]) {
+      const res = await post(t.app, '/api/v1/token/issue', headers, body);
+      expect(res.statusCode).toBe(401);
+      expect(oauthError(res)).toBe('invalid_client');
+    }
+    // The same request as a sidecar forwards it (after its nonce check) is accepted.
+    expect((await signed(p.id, key, body, signature)).statusCode).toBe(200);
+  });
+
   it('refuses a malformed signature, a missing X-ClientId and an unknown client with 401 invalid_client', async () => {
     const p = await ready();
     const key = makeIdempotencyKey(t.clock.now());
@@ -77,7 +95,7 @@ describe.each(await databaseTargets())('HMAC client authentication on $kind', (t
       ['', good],
       ['nobody', good],
     ] as const) {
-      const res = await post(t.app, '/api/v1/token/issue', { 'x-idempotency-key': key, 'x-signature': signature, ...(clientId ? { 'x-clientid': clientId } : {}) }, body);
+      const res = await post(t.app, '/api/v1/token/issue', { ...viaSidecar, 'x-idempotency-key': key, 'x-signature': signature, ...(clientId ? { 'x-clientid': clientId } : {}) }, body);
       expect(res.statusCode).toBe(401);
       expect(oauthError(res)).toBe('invalid_client');
     }
@@ -98,7 +116,7 @@ describe.each(await databaseTargets())('HMAC client authentication on $kind', (t
     const p = await ready();
     const body = JSON.stringify(ISSUE_BODY);
     for (const key of ['', 'no-dot-here', `${t.clock.now()}.short`]) {
-      const res = await post(t.app, '/api/v1/token/issue', { 'x-clientid': p.id, 'x-signature': 'a'.repeat(64), ...(key ? { 'x-idempotency-key': key } : {}) }, body);
+      const res = await post(t.app, '/api/v1/token/issue', { ...viaSidecar, 'x-clientid': p.id, 'x-signature': 'a'.repeat(64), ...(key ? { 'x-idempotency-key': key } : {}) }, body);
       expect(res.statusCode).toBe(400);
       expect(oauthError(res)).toBe('invalid_request');
     }
@@ -119,7 +137,7 @@ describe.each(await databaseTargets())('HMAC client authentication on $kind', (t
     const key = makeIdempotencyKey(t.clock.now());
     const body = JSON.stringify(ISSUE_BODY);
     const signature = signSync({ secret: p.secret, timestamp: key.split('.')[0]!, nonce: key.slice(key.indexOf('.') + 1), body });
-    const res = await post(t.app, '/api/v1/token/issue', { authorization: basic(p.id, p.secret), 'x-clientid': p.id, 'x-idempotency-key': key, 'x-signature': signature }, body);
+    const res = await post(t.app, '/api/v1/token/issue', { ...viaSidecar, authorization: basic(p.id, p.secret), 'x-clientid': p.id, 'x-idempotency-key': key, 'x-signature': signature }, body);
     expect(res.statusCode).toBe(400);
     expect(oauthError(res)).toBe('invalid_request');
   });
@@ -146,7 +164,7 @@ describe.each(await databaseTargets())('HMAC client authentication on $kind', (t
     expect(JSON.stringify(hmacRow)).not.toContain(p.secret);
     expect(Buffer.from(hmacRow.secret_box!.slice(3), 'base64url').includes(Buffer.from(p.secret))).toBe(false);
     expect(basicRow.secret_box).toBeNull();
-    expect(basicRow.secret_hash).toMatch(/^scrypt\$15\$8\$1\$/);
+    expect(basicRow.secret_hash).toMatch(/^scrypt2\$15\$8\$1\$/);
     expect(JSON.stringify(basicRow)).not.toContain(b.secret);
   });
 });

@@ -94,13 +94,16 @@ describe.each(await databaseTargets())('token issue on $kind', (target) => {
     expect(oauthError(res)).toBe('invalid_target');
   });
 
-  it.each(['iss', 'sub', 'aud', 'exp', 'nbf', 'iat', 'jti', 'client_id', 'scope', 'cnf', 'act', 'may_act', 'azp', 'typ', 'token_type', 'auth_time', 'acr', 'amr', 'sid', 'nonce'])(
-    'refuses the registered claim name "%s" in custom_claims with invalid_request',
+  it.each(['iss', 'sub', 'aud', 'exp', 'nbf', 'iat', 'jti', 'client_id', 'scope', 'cnf', 'act', 'may_act', 'azp', 'typ', 'token_type', 'auth_time', 'acr', 'amr', 'sid', 'nonce', 'active', 'username'])(
+    'refuses the reserved claim name "%s" in custom_claims with invalid_request naming it',
     async (name) => {
       const c = await ready();
-      const res = await post(t.app, '/api/v1/token/issue', { authorization: basic(c.id, c.secret) }, { ...ISSUE_BODY, custom_claims: { [name]: 'x' } });
-      expect(res.statusCode).toBe(400);
-      expect(oauthError(res)).toBe('invalid_request');
+      for (const value of ['x', false, 'yes']) {
+        const res = await post(t.app, '/api/v1/token/issue', { authorization: basic(c.id, c.secret) }, { ...ISSUE_BODY, custom_claims: { [name]: value } });
+        expect(res.statusCode).toBe(400);
+        expect(oauthError(res)).toBe('invalid_request');
+        expect(res.json<{ error_description: string }>().error_description).toContain(`"${name}"`);
+      }
     },
   );
 

@@ -11,7 +11,8 @@ import { resolveMasterKey } from '../../src/lib/master-key.js';
 import { InvalidClientError } from '../../src/lib/oauth-error.js';
 import { toWireError } from '../../src/ops/wire-errors.js';
 import { SecretBox, SecretBoxError } from '../../src/lib/secret-box.js';
-import { hashSecret, verifySecret } from '../../src/lib/secret-hash.js';
+import { scryptSync } from 'node:crypto';
+import { hashSecret, needsRehash, verifySecret } from '../../src/lib/secret-hash.js';
 import { StoreFullError, StoreUnavailableError } from '../../src/stores/errors.js';
 
 describe('secret box (AES-256-GCM at rest)', () => {
@@ -51,10 +52,32 @@ describe('secret hashing (scrypt)', () => {
   it('verifies the secret it hashed and refuses any other, including one differing only after byte 72', async () => {
     const secret = Buffer.from(`${'x'.repeat(72)}tail-1`);
     const hash = await hashSecret(secret);
-    expect(hash).toMatch(/^scrypt\$15\$8\$1\$[A-Za-z0-9_-]{22}\$[A-Za-z0-9_-]{43}$/);
+    expect(hash).toMatch(/^scrypt2\$15\$8\$1\$[A-Za-z0-9_-]{22}\$[A-Za-z0-9_-]{43}$/);
+    expect(needsRehash(hash)).toBe(false);
     expect(await verifySecret(secret, hash)).toBe(true);
     expect(await verifySecret(Buffer.from(`${'x'.repeat(72)}tail-2`), hash)).toBe(false);
     expect(await verifySecret(Buffer.from('x'.repeat(72)), hash)).toBe(false);
+  });
+
+  it('verifies only the exact secret bytes: trailing zero bytes do not alias (HMAC key padding)', async () => {
+    const hash = await hashSecret(Buffer.from('secret'));
+    expect(await verifySecret(Buffer.from('secret'), hash)).toBe(true);
+    for (const alias of ['secret\0', 'secret\0\0', `secret${'\0'.repeat(58)}`]) {
+      expect(await verifySecret(Buffer.from(alias), hash)).toBe(false);
+    }
+  });
+
+  it('still reads a first-version hash (scrypt of the raw secret), refuses its padding alias, and asks for a rehash', async () => {
+    // The first version's format, built here from its definition: scrypt over the raw secret.
+    const salt = Buffer.from('0123456789abcdef');
+    const raw = scryptSync(Buffer.from('secret'), salt, 32, { N: 2 ** 15, r: 8, p: 1, maxmem: 64 * 1024 * 1024 });
+    const legacy = `scrypt$15$8$1$${salt.toString('base64url')}$${raw.toString('base64url')}`;
+    // The construction itself aliased: scrypt of `secret\0` is the very same key.
+    expect(scryptSync(Buffer.from('secret\0'), salt, 32, { N: 2 ** 15, r: 8, p: 1, maxmem: 64 * 1024 * 1024 }).equals(raw)).toBe(true);
+    expect(await verifySecret(Buffer.from('secret'), legacy)).toBe(true);
+    expect(await verifySecret(Buffer.from('secret\0'), legacy)).toBe(false);
+    expect(await verifySecret(Buffer.from('secreT'), legacy)).toBe(false);
+    expect(needsRehash(legacy)).toBe(true);
   });
 
   it('salts every hash, and treats a malformed stored hash as a mismatch', async () => {

@@ -177,6 +177,25 @@ describe.skipIf(!available)('logs of a full journey across both processes', () =
     rememberPayload('request payload', tampered.body);
     expect((await b.send(tampered)).status).toBe(400);
 
+    // Credentials in query strings, on routes of both services: the probe's admin token in
+    // the URL of an admin route, and planted ones on public, internal and unknown routes.
+    const planted = `planted-${randomBytes(16).toString('hex')}`;
+    remember('credential in a query string', planted);
+    const queried: [string, string, string][] = [
+      [identity.url, 'GET', `/admin/v1/clients?access_token=${secrets.ADMIN_TOKEN}`],
+      [identity.url, 'POST', `/api/v1/introspect?access_token=${planted}`],
+      [identity.url, 'GET', `/internal/v1/clients/x?secret=${planted}`],
+      [identity.url, 'GET', `/.well-known/jwks.json?key=${planted}`],
+      [sidecar.url, 'POST', `/api/v1/introspect?access_token=${planted}`],
+      [sidecar.url, 'POST', `/api/v1/session/init?token=${planted}`],
+      [sidecar.url, 'GET', `/no/such/route?password=${planted}`],
+    ];
+    for (const [base, method, path] of queried) {
+      const response = await fetch(`${base}${path}`, { method, ...(method === 'POST' ? { headers: { 'content-type': 'application/json' }, body: '{}' } : {}) });
+      expect(response.status).toBeGreaterThanOrEqual(200);
+      await response.arrayBuffer();
+    }
+
     // Stop both, so every line is written, then read everything they printed.
     await Promise.all([sidecar.stop(), identity.stop()]);
     const logs = [sidecar.stdout(), sidecar.stderr(), identity.stdout(), identity.stderr()].join('\n');

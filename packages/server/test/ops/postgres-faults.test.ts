@@ -107,9 +107,10 @@ describe.skipIf(!available)('PostgreSQL stops and comes back (throwaway cluster)
     );
     await cluster.stop('immediate');
 
-    // The client gets a sealed answer: the identity API failed (503), the sidecar says 502.
+    // The client gets the identity API's own answer, sealed: 503, with when to retry.
     const cut = await pending;
-    expect(cut).toMatchObject({ status: 502, encrypted: true, json: { error: 'upstream_unavailable' } });
+    expect(cut).toMatchObject({ status: 503, encrypted: true, json: { error: 'temporarily_unavailable' } });
+    expect(cut.headers['retry-after']).toBe('1');
 
     // Straight at the identity API: 503 temporarily_unavailable, and not ready; alive all the same.
     const direct = await postJson(identity.url, '/api/v1/introspect', { token: first.access_token }, { authorization: `Bearer ${first.access_token}` });

@@ -38,7 +38,7 @@ export interface FakeIdentity {
   received: Received[];
   bearers: FakeBearer[];
   /** Answer of the next forwarded requests; default 200 `{"ok":true,"path":...}`. */
-  answer: (request: Received) => { status: number; body: string };
+  answer: (request: Received) => { status: number; body: string; headers?: Record<string, string>; contentType?: string };
 }
 
 /**
@@ -59,8 +59,8 @@ export async function fakeIdentity(): Promise<FakeIdentity> {
     app.post(path, async (request, reply) => {
       const received: Received = { path, headers: { ...request.headers }, body: request.body as Buffer };
       fake.received.push(received);
-      const { status, body } = fake.answer(received);
-      return reply.code(status).type('application/json').send(body);
+      const { status, body, headers = {}, contentType = 'application/json' } = fake.answer(received);
+      return reply.code(status).headers(headers).type(contentType).send(body);
     });
   }
   app.post('/internal/v1/bearer/verify', async (request, reply) => {

@@ -1,7 +1,8 @@
 /**
  * docs/protocol.md sections 1 and 5: the sidecar forwards the plaintext byte for byte with the
  * client's auth headers and its own internal headers, and seals whatever comes back, the
- * status passed through; an identity API that is down or failing gives an encrypted 502.
+ * status passed through (its own 5xx errors too, with their Retry-After); an identity API that
+ * cannot be reached, times out or answers something not its own gives an encrypted 502.
  */
 import { createServer } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -132,13 +133,42 @@ describe('sealing the answer', () => {
     expect(a.headers['x-idempotency-key']).not.toBe(b.headers['x-idempotency-key']);
   });
 
-  it('seals an identity API failure (5xx) as 502 upstream_unavailable', async () => {
+  it("passes the identity API's own 503 on, sealed, with its Retry-After, and counts it apart from an outage", async () => {
     const s = await started();
-    s.fake.answer = () => ({ status: 500, body: '{"error":"server_error","error_description":"stack trace here"}' });
+    s.fake.answer = () => ({ status: 503, body: JSON.stringify(errorBody('temporarily_unavailable')), headers: { 'retry-after': '7' } });
+    const client = s.client();
+    await client.initSession();
+    const result = await client.call('/api/v1/token/issue', '{"subject":"u"}');
+    expect(result).toMatchObject({ status: 503, encrypted: true, json: errorBody('temporarily_unavailable') });
+    expect(result.headers['retry-after']).toBe('7');
+    const metrics = (await s.app.inject({ method: 'GET', url: '/metrics' })).body;
+    expect(metrics).toMatch(/^idsvc_upstream_error_answers_total\{status="503",service="sidecar"\} 1$/m);
+    expect(metrics).toMatch(/^idsvc_upstream_failures_total\{service="sidecar"\} 0$/m);
+  });
+
+  it("passes the identity API's own 500 server_error on, sealed, with its body", async () => {
+    const s = await started();
+    s.fake.answer = () => ({ status: 500, body: JSON.stringify(errorBody('server_error')) });
+    const client = s.client();
+    await client.initSession();
+    const result = await client.call('/api/v1/introspect', '{}');
+    expect(result).toMatchObject({ status: 500, encrypted: true, json: errorBody('server_error') });
+  });
+
+  it.each([
+    ['an HTML error page of a proxy', 502, '<html>Bad Gateway</html>', 'text/html'],
+    ['a 5xx with no body', 500, '', 'application/json'],
+    ['an error code not in the table', 503, '{"error":"overloaded","error_description":"x"}', 'application/json'],
+    ['a success that is not JSON', 200, 'OK', 'text/plain'],
+  ])('seals %s as 502 upstream_unavailable, counted as an upstream failure', async (_what, status, body, contentType) => {
+    const s = await started();
+    s.fake.answer = () => ({ status, body, contentType });
     const client = s.client();
     await client.initSession();
     const result = await client.call('/api/v1/introspect', '{}');
     expect(result).toMatchObject({ status: 502, encrypted: true, json: errorBody('upstream_unavailable') });
+    const metrics = (await s.app.inject({ method: 'GET', url: '/metrics' })).body;
+    expect(metrics).toMatch(/^idsvc_upstream_failures_total\{service="sidecar"\} 1$/m);
   });
 
   it('seals an unreachable identity API as 502 upstream_unavailable', async () => {

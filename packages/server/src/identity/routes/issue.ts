@@ -2,12 +2,18 @@
  * `POST /api/v1/token/issue` (docs/protocol.md section 8): authenticate the client with Basic
  * or an HMAC signature, then issue an access token (and a refresh token on request) in a
  * new token family.
+ *
+ * A signed request is accepted only when it comes through a sidecar (it carries the internal
+ * secret). Its replay protection is the sidecar's nonce store, shared by every sidecar
+ * through Redis; the identity API keeps no nonces of its own, so the same signed request
+ * sent straight to it again would be accepted twice. Refused instead, it cannot be replayed
+ * at either service.
  */
 import { PATHS } from '@idsvc/protocol';
 import { Type, type Static } from '@sinclair/typebox';
 import { InvalidClientError } from '../../lib/oauth-error.js';
 import type { IdentityServices } from '../context.js';
-import { matchesForwardedClient } from '../internal-headers.js';
+import { isInternalCall, matchesForwardedClient } from '../internal-headers.js';
 import { defineOperation, type Operation } from '../operation.js';
 
 /** Custom claim values: strings, numbers, booleans, arrays or objects. */
@@ -34,9 +40,13 @@ export function issueOperation(services: IdentityServices): Operation {
     // Basic or HMAC: the signature covers the body, so after parsing, before validation.
     authPhase: 'preValidation',
     async authenticate(call) {
+      const signature = header(call.headers['x-signature']);
+      if (signature !== undefined && signature.trim() !== '' && !isInternalCall(call, services.internalSecret)) {
+        throw new InvalidClientError('signed request not forwarded by a sidecar (no internal secret)');
+      }
       const client = await services.clientAuth.authenticate({
         authorization: header(call.headers.authorization),
-        signature: header(call.headers['x-signature']),
+        signature,
         clientId: header(call.headers['x-clientid']),
         idempotencyKey: header(call.headers['x-idempotency-key']),
         body: call.rawBody,

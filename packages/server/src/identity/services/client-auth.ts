@@ -15,17 +15,26 @@
  * beyond that is refused 503 `temporarily_unavailable` without any scrypt run. A stream of
  * wrong secrets therefore costs at most two threads of the pool, and clients whose secret
  * is remembered never wait behind it.
+ *
+ * The checks are also fair per client: one client id has at most one check in progress
+ * (the same secret presented at once shares it), so a flood of wrong secrets for one client
+ * holds one of the two turns and never fills the line in front of another client. And each
+ * client's failures back off: after 5 wrong secrets in a row its secrets that are not
+ * remembered are refused 503 with `Retry-After` for 1 s, doubling up to 60 s, until a
+ * correct one succeeds. Both refusals cost no scrypt run, and a remembered correct secret
+ * is checked before either, so it keeps working through its own client's flood.
  */
 import { createHmac, randomBytes } from 'node:crypto';
 import { checkTimestamp, decodeBase64, parseIdempotencyKey, verifySignatureSync } from '@idsvc/protocol';
 import { BoundedCache } from '../../lib/bounded-cache.js';
+import { FailureBackoff } from '../../lib/failure-backoff.js';
 import type { Clock } from '../../lib/clock.js';
 import { InvalidClientError, InvalidRequestError, OAuthError } from '../../lib/oauth-error.js';
 import type { SecretBox } from '../../lib/secret-box.js';
-import { verifySecret } from '../../lib/secret-hash.js';
+import { hashSecret, needsRehash, verifySecret } from '../../lib/secret-hash.js';
 import { clientSecretContext } from '../../lib/secret-context.js';
 import { WorkGate } from '../../lib/work-gate.js';
-import { findClient, type ClientRecord } from '../../storage/clients-repository.js';
+import { findClient, replaceSecretHash, type ClientRecord } from '../../storage/clients-repository.js';
 import type { Database } from '../../storage/schema.js';
 
 /** What a token issue request presents to authenticate its client. */
@@ -55,7 +64,11 @@ export interface ClientAuthenticatorOptions {
   maxConcurrentChecks?: number;
   /** Secret checks that may wait for a turn; beyond that a request gets 503 (default 32). */
   maxQueuedChecks?: number;
-  /** Called for each request refused because too many secret checks were waiting. */
+  /** Secret checks of one client in progress at once; beyond that its requests get 503 (default 1). */
+  maxChecksPerClient?: number;
+  /** Wrong secrets in a row a client may send before it is held off (default 5). */
+  failuresBeforeBackoff?: number;
+  /** Called for each request refused because too many secret checks were waiting, or its client is held off. */
   onChecksBusy?: () => void;
 }
 
@@ -79,11 +92,15 @@ export class ClientAuthenticator {
   private readonly pending = new Map<string, Promise<boolean>>();
   /** Bounds the scrypt runs, which anyone can cause with a wrong secret (see WorkGate). */
   private readonly checks: WorkGate;
+  /** Checks in progress (running or waiting) per client id. */
+  private readonly inFlight = new Map<string, number>();
+  private readonly backoff: FailureBackoff;
 
   constructor(options: ClientAuthenticatorOptions) {
     this.opts = options;
     this.verified = new BoundedCache(options.cacheSize ?? 10_000);
     this.checks = new WorkGate(options.maxConcurrentChecks ?? 2, options.maxQueuedChecks ?? 32);
+    this.backoff = new FailureBackoff({ clock: options.clock, threshold: options.failuresBeforeBackoff ?? 5 });
   }
 
   /**
@@ -111,6 +128,8 @@ export class ClientAuthenticator {
   /** Forget every verified secret of a client (after a rotation or when it is disabled). */
   forget(clientId: string): void {
     this.verified.deleteWhere((id) => id === clientId);
+    // A new secret starts with a clean slate.
+    this.backoff.succeeded(clientId);
   }
 
   private async basic(header: string): Promise<ClientRecord> {
@@ -139,23 +158,62 @@ export class ClientAuthenticator {
 
   private async basicSecretMatches(clientId: string, secretHash: string, secret: Uint8Array): Promise<boolean> {
     const digest = this.digest(clientId, secretHash, secret);
+    // A remembered correct secret first: no flood, of its own client or another, holds it up.
     if (this.verified.get(digest) === clientId) return true;
     let check = this.pending.get(digest);
     if (check === undefined) {
-      const queued = this.checks.run(() => verifySecret(secret, secretHash));
-      if (queued === undefined) {
-        this.opts.onChecksBusy?.();
-        throw new OAuthError('temporarily_unavailable', {
-          description: 'Too many client authentications are in progress; retry shortly.',
-          detail: `secret checks queue full (client ${clientId})`,
-        });
-      }
-      check = queued.finally(() => this.pending.delete(digest));
+      const heldOffMs = this.backoff.heldOffMs(clientId);
+      if (heldOffMs > 0) throw this.busy(`client ${clientId} held off after repeated wrong secrets`, heldOffMs);
+      const inFlight = this.inFlight.get(clientId) ?? 0;
+      if (inFlight >= (this.opts.maxChecksPerClient ?? 1)) throw this.busy(`a secret check of client ${clientId} is in progress`, 1000);
+      const queued = this.checks.run(() => this.verifyAndUpgrade(clientId, secretHash, secret));
+      if (queued === undefined) throw this.busy(`secret checks queue full (client ${clientId})`, 1000);
+      this.inFlight.set(clientId, inFlight + 1);
+      check = queued.finally(() => {
+        this.pending.delete(digest);
+        const left = (this.inFlight.get(clientId) ?? 1) - 1;
+        if (left > 0) this.inFlight.set(clientId, left);
+        else this.inFlight.delete(clientId);
+      });
       this.pending.set(digest, check);
+      void check.then(
+        (ok) => (ok ? this.backoff.succeeded(clientId) : this.backoff.failed(clientId)),
+        () => undefined,
+      );
     }
     const ok = await check;
     if (ok) this.verified.set(digest, clientId);
     return ok;
+  }
+
+  /**
+   * Check the secret; when it matches a hash of an older version (lib/secret-hash.ts),
+   * store a current hash of it, so that stored hashes migrate as their clients come by.
+   */
+  private async verifyAndUpgrade(clientId: string, secretHash: string, secret: Uint8Array): Promise<boolean> {
+    const ok = await verifySecret(secret, secretHash);
+    if (ok && needsRehash(secretHash)) {
+      try {
+        const upgraded = await hashSecret(secret);
+        if (await replaceSecretHash(this.opts.db, clientId, secretHash, upgraded)) {
+          // The next request reads the new hash: remember the secret under it too.
+          this.verified.set(this.digest(clientId, upgraded, secret), clientId);
+        }
+      } catch {
+        // The old hash still verifies; the upgrade is tried again on the next check.
+      }
+    }
+    return ok;
+  }
+
+  /** 503 `temporarily_unavailable` with `Retry-After`, for a check that is not run now. */
+  private busy(detail: string, retryAfterMs: number): OAuthError {
+    this.opts.onChecksBusy?.();
+    return new OAuthError('temporarily_unavailable', {
+      description: 'Too many client authentications are in progress; retry shortly.',
+      detail,
+      retryAfterSec: Math.ceil(retryAfterMs / 1000),
+    });
   }
 
   private digest(clientId: string, secretHash: string, secret: Uint8Array): string {

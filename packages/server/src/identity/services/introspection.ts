@@ -9,7 +9,7 @@ import { OAuthError } from '../../lib/oauth-error.js';
 import { findRefreshToken } from '../../storage/refresh-tokens-repository.js';
 import type { Database } from '../../storage/schema.js';
 import { AccessTokenVerifier, type AccessTokenClaims } from './access-tokens.js';
-import { refreshTokenHash } from './token-issuer.js';
+import { INTROSPECTION_MEMBERS, refreshTokenHash } from './token-issuer.js';
 
 /** An RFC 7662 introspection response. */
 export type IntrospectionResponse = { active: false } | ({ active: true } & Record<string, unknown>);
@@ -68,8 +68,12 @@ export class IntrospectionService {
   /** The RFC 7662 answer for an active access token's claims, to the client that holds it. */
   private describe(clientId: string, claims: AccessTokenClaims): IntrospectionResponse {
     if (claims.client_id !== clientId) return INACTIVE;
-    const { iss, sub, aud, exp, iat, jti, client_id, scope, ...custom } = claims;
-    return { active: true, scope, client_id, sub, aud, iss, exp, iat, jti, token_type: 'Bearer', ...custom };
+    const { iss, sub, aud, exp, iat, jti, client_id, scope, ...rest } = claims;
+    // Issue refuses custom claims named like a member; this keeps a token signed before
+    // that rule from shadowing one either (`active`, `username`, ...): ours come last.
+    const custom: Record<string, unknown> = {};
+    for (const [name, value] of Object.entries(rest)) if (!INTROSPECTION_MEMBERS.has(name)) custom[name] = value;
+    return { ...custom, active: true, scope, client_id, sub, aud, iss, exp, iat, jti, token_type: 'Bearer' };
   }
 
   private async refresh(clientId: string, token: string): Promise<IntrospectionResponse> {

@@ -14,10 +14,21 @@ import { insertFamily, revokeOtherFamilies } from '../../storage/token-families-
 import type { SigningKeyService } from './signing-keys.js';
 
 /**
- * Claim names a client may not set through `custom_claims`: the registered JWT claims and
- * those with a meaning in OAuth or OpenID Connect (docs/protocol.md section 8).
+ * The members of an RFC 7662 introspection answer (section 2.2). A custom claim may never
+ * set or shadow them: introspection copies the custom claims into its answer, and a claim
+ * `active: false` would make a valid token look dead.
+ */
+export const INTROSPECTION_MEMBERS: ReadonlySet<string> = new Set([
+  'active', 'scope', 'client_id', 'username', 'token_type', 'exp', 'iat', 'nbf', 'sub', 'aud', 'iss', 'jti',
+]);
+
+/**
+ * Claim names a client may not set through `custom_claims`: the introspection members, the
+ * registered JWT claims and those with a meaning in OAuth or OpenID Connect
+ * (docs/protocol.md section 8).
  */
 export const RESERVED_CLAIMS: ReadonlySet<string> = new Set([
+  ...INTROSPECTION_MEMBERS,
   'iss', 'sub', 'aud', 'exp', 'nbf', 'iat', 'jti', 'client_id', 'scope', 'cnf', 'act', 'may_act',
   'azp', 'typ', 'token_type', 'auth_time', 'acr', 'amr', 'sid', 'nonce',
 ]);
@@ -170,7 +181,7 @@ export class TokenIssuer {
 
   private checkCustomClaims(claims: Record<string, unknown>): Record<string, unknown> {
     for (const name of Object.keys(claims)) {
-      if (RESERVED_CLAIMS.has(name)) throw new InvalidRequestError(`custom_claims may not set the registered claim "${name}".`);
+      if (RESERVED_CLAIMS.has(name)) throw new InvalidRequestError(`custom_claims may not set the reserved claim "${name}".`);
     }
     const size = Buffer.byteLength(JSON.stringify(claims), 'utf8');
     if (size > this.opts.customClaimsMaxBytes) {

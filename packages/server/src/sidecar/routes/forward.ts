@@ -11,6 +11,7 @@ import {
   buildAad,
   encodeEnvelope,
   errorBody,
+  isWireErrorCode,
   makeIdempotencyKey,
   openSync,
   parseEnvelope,
@@ -23,7 +24,8 @@ import type { SidecarContext } from '../context.js';
 import { CLIENT_ID_HEADER, INTERNAL_AUTH_HEADER } from '../../contract/internal-api.js';
 import { nonceRefusal } from '../nonce-refusal.js';
 import { type RequestKey, optionalHeader, readClientId, readIdempotencyKey, readKid } from '../protocol-headers.js';
-import { UpstreamUnavailableError } from '../upstream.js';
+import { noteUpstreamOutcome } from '../metrics.js';
+import { type UpstreamResponse, UpstreamUnavailableError } from '../upstream.js';
 
 /** The identity API routes a client reaches through the sidecar, on the same paths. */
 export const FORWARDED_PATHS = ENCRYPTED_PATHS;
@@ -67,6 +69,7 @@ export function forwardHandler(ctx: SidecarContext, path: string) {
       }
 
       const answer = await forwardPlaintext(ctx, request, path, session, requestKey, plaintext);
+      if (answer.retryAfter !== undefined) void reply.header('retry-after', answer.retryAfter);
       return sealAnswer(ctx, reply, session, kid, clientId, answer.status, answer.body);
     } finally {
       zeroize(session.key);
@@ -74,7 +77,12 @@ export function forwardHandler(ctx: SidecarContext, path: string) {
   };
 }
 
-/** POST the plaintext to the identity API; a failure or a 5xx becomes 502 `upstream_unavailable`. */
+/**
+ * POST the plaintext to the identity API. Its own answers go back as they are, a 5xx
+ * error of its own (503 with its `Retry-After`, say) included; only an identity API that
+ * could not be reached, timed out or answered something not ours becomes 502
+ * `upstream_unavailable`.
+ */
 async function forwardPlaintext(
   ctx: SidecarContext,
   request: FastifyRequest,
@@ -82,7 +90,7 @@ async function forwardPlaintext(
   session: Session,
   requestKey: RequestKey,
   plaintext: Uint8Array,
-): Promise<{ status: number; body: Uint8Array }> {
+): Promise<{ status: number; body: Uint8Array; retryAfter?: string }> {
   const forwarded: Record<string, string> = {
     'content-type': 'application/json',
     // From the session, not the client: the identity API refuses a caller of another client id.
@@ -98,19 +106,49 @@ async function forwardPlaintext(
 
   try {
     const response = await ctx.upstream.send({ path, headers: forwarded, body: plaintext });
-    if (response.status >= 500) {
-      request.log.error({ status: response.status, path }, 'identity API failed');
+    if (!isOurAnswer(response)) {
+      noteUpstreamOutcome(request, 'outage');
+      request.log.error({ status: response.status, path }, 'identity API answered something not its own');
       return { status: 502, body: UPSTREAM_UNAVAILABLE };
     }
-    return { status: response.status, body: response.body };
+    if (response.status >= 500) {
+      noteUpstreamOutcome(request, 'error_answer');
+      request.log.warn({ status: response.status, path, retryAfter: response.retryAfter }, 'identity API answered with an error');
+    }
+    return {
+      status: response.status,
+      body: response.body,
+      ...(response.status === 503 && response.retryAfter !== undefined ? { retryAfter: response.retryAfter } : {}),
+    };
   } catch (err) {
     if (!(err instanceof UpstreamUnavailableError)) throw err;
+    noteUpstreamOutcome(request, 'outage');
     request.log.error({ err: { message: err.detail, cause: describe(err.cause) }, path }, 'identity API unavailable');
     return { status: 502, body: UPSTREAM_UNAVAILABLE };
   } finally {
     // The plaintext holds the client's tokens; it is not needed once sent.
     zeroize(plaintext);
   }
+}
+
+/**
+ * `true` for an answer the identity API gives: a JSON object on success, and on failure the
+ * `{error, error_description}` body of a code of the error table. Anything else (an HTML
+ * page of a proxy in between, a 5xx with no body, a redirect) is not its own.
+ */
+function isOurAnswer(response: UpstreamResponse): boolean {
+  const { status, body } = response;
+  if (status >= 200 && status < 300) return body.length > 0 && body[0] === 0x7b; // '{'
+  if (status < 400 || status > 599) return false;
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(body.toString('utf8'));
+  } catch {
+    return false;
+  }
+  if (typeof parsed !== 'object' || parsed === null) return false;
+  const { error, error_description: description } = parsed as Record<string, unknown>;
+  return typeof error === 'string' && isWireErrorCode(error) && typeof description === 'string';
 }
 
 /** Seal an answer under the session key with a fresh response key, and send it. */
