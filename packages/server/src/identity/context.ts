@@ -104,7 +104,6 @@ export async function createIdentityServices(options: IdentityServicesOptions): 
     rotationSec: id.signingKeyRotationSec,
     accessTokenTtlSec: config.sidecar.sessionTtlAuthenticatedSec,
     refreshTokenTtlSec: config.sidecar.sessionTtlAuthenticatedSec,
-    onRotation: () => options.events?.signingKeyRotation?.(),
   });
   await signingKeys.start();
   await handshakeKeys.start();
