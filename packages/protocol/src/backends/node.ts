@@ -1,5 +1,6 @@
 import {
   aesGcmOpenNode,
+  es256VerifyNode,
   aesGcmSealNode,
   ecdhNode,
   generateKeyPairNode,
@@ -34,4 +35,5 @@ export const nodeBackend: CryptoBackend = {
   sha256: async (data) => sha256Node(data),
   hmacSha256: async (key, data) => hmacSha256Node(key, data),
   hmacSha256Verify: async (key, data, mac) => hmacSha256VerifyNode(key, data, mac),
+  es256Verify: async (publicKey, data, signature) => es256VerifyNode(publicKey, data, signature),
 };

@@ -4,7 +4,10 @@
  */
 import {
   createProtocol,
+  deriveConfirmationKeySync,
   deriveSessionKeySync,
+  decodeBase64,
+  handshakeConfirmationSync,
   generateKeyPairSync,
   importPrivateKeySync,
   nodeBackend,
@@ -21,6 +24,8 @@ import {
 /** The operations under test, whatever runs them. */
 export type Operations = Omit<Protocol, 'backend'>;
 
+const nodeProtocol = createProtocol(nodeBackend);
+
 /** The `*Sync` functions behind the same shape as a protocol, so the same suite covers them. */
 const syncOperations: Operations = {
   generateKeyPair: async () => generateKeyPairSync(),
@@ -32,6 +37,11 @@ const syncOperations: Operations = {
   sha256Hex: async (data) => sha256HexSync(data),
   sign: async (input) => signSync(input),
   verifySignature: async (input) => verifySignatureSync(input),
+  deriveConfirmationKey: async (secret, sessionId, clientId) => deriveConfirmationKeySync(secret, sessionId, clientId),
+  handshakeConfirmation: async (key, transcript) => decodeBase64(handshakeConfirmationSync(key, transcript)),
+  // The node entry has no synchronous checks of a handshake: clients verify, and they use a backend.
+  verifyHandshakeConfirmation: (key, transcript, mac) => nodeProtocol.verifyHandshakeConfirmation(key, transcript, mac),
+  verifyHandshakeSignature: (jwk, transcript, signature) => nodeProtocol.verifyHandshakeSignature(jwk, transcript, signature),
 };
 
 /** `[label, operations]` pairs for `describe.each`. */
