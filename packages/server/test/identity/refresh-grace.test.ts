@@ -12,7 +12,7 @@ import { ManualClock } from '../../src/lib/clock.js';
 import { InvalidGrantError } from '../../src/lib/oauth-error.js';
 import { findClient, type ClientRecord } from '../../src/storage/clients-repository.js';
 import { databaseTargets, withDatabase } from '../helpers/db.js';
-import { T0, testConfig } from '../helpers/identity.js';
+import { T0, bearer, isActive, issueTokens, post, registerClient, testConfig, withIdentity } from '../helpers/identity.js';
 
 const GRACE_SEC = 30;
 
@@ -185,5 +185,28 @@ describe.each(await databaseTargets())('refresh with the default window of 0 on 
     await expect(one.rotation.rotate(client.id, response.refresh_token!)).rejects.toBeInstanceOf(InvalidGrantError);
     const family = await tdb.db.selectFrom('token_families').select('status').where('id', '=', familyId).executeTakeFirstOrThrow();
     expect(family.status).toBe('revoked');
+  });
+});
+
+describe.each(await databaseTargets())('refresh grace window over HTTP on $kind', (target) => {
+  const tdb = withDatabase(target);
+  const t = withIdentity(tdb, { env: { REFRESH_GRACE_SECONDS: '10' } });
+
+  it('a repeat answers 200 with the same refresh token and a working access token, and is counted', async () => {
+    t.clock.set(T0);
+    const client = await registerClient(t.app);
+    const first = await issueTokens(t.app, client);
+    const refresh = () => post(t.app, '/api/v1/token', { authorization: bearer(first.access_token) }, { grant_type: 'refresh_token', refresh_token: first.refresh_token });
+    const a = await refresh();
+    t.clock.advance(2000);
+    const b = await refresh();
+    expect([a.statusCode, b.statusCode]).toEqual([200, 200]);
+    const [one, two] = [a.json<{ access_token: string; refresh_token: string }>(), b.json<{ access_token: string; refresh_token: string }>()];
+    expect(two.refresh_token).toBe(one.refresh_token);
+    expect(two.access_token).not.toBe(one.access_token);
+    expect(await isActive(t.app, two.access_token, two.access_token)).toBe(true);
+    const metrics = await t.app.inject({ method: 'GET', url: '/metrics' });
+    expect(metrics.body).toMatch(/^idsvc_refresh_grace_replays_total\{service="identity"\} 1$/m);
+    expect(metrics.body).toMatch(/^idsvc_refresh_reuse_detected_total\{service="identity"\} 0$/m);
   });
 });
