@@ -38,7 +38,7 @@ export class IdentityMetrics extends ServiceMetrics {
       'Access tokens issued, by grant: "issue" (token issue) or "refresh_token" (rotation).',
       ['grant'],
     );
-    this.refreshRotations = this.counter('idsvc_refresh_rotations_total', 'Refresh tokens exchanged for new tokens (rotation).');
+    this.refreshRotations = this.counter('idsvc_refresh_rotations_total', 'Refresh tokens exchanged for new tokens (rotation), grace replays included.');
     this.reuseDetected = this.counter(
       'idsvc_refresh_reuse_detected_total',
       'Spent refresh tokens presented again; each revoked its whole token family.',
