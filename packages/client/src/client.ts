@@ -5,7 +5,7 @@
 import { PATHS, encodeBase64 } from '@idsvc/protocol/web';
 import { BearerTracker, peekClaims } from './bearers.js';
 import type { ClientContext, ProtocolApi } from './context.js';
-import { ConfigurationError, NoLiveBearerError, ServiceError } from './errors.js';
+import { ConfigurationError, IdentityClientError, NoLiveBearerError, ServiceError } from './errors.js';
 import { exchange, type EncryptedRequest } from './exchange.js';
 import { initSession, Session, type SessionBearer, type SessionResult } from './session.js';
 import type {
@@ -52,10 +52,20 @@ export interface IdentityClientOptions {
   /** Clock in ms since the epoch (default `Date.now`). */
   now?: () => number;
   /**
-   * Re-initialise an expired or refused session and repeat the call once, for calls that
-   * are safe to repeat (issue, introspect). Default true.
+   * Re-initialise an expired or refused session and repeat the call once when the sidecar
+   * refused the session in plaintext (`401 invalid_session`: nothing was forwarded, so
+   * repeating cannot do anything twice). Default true.
    */
   renewSession?: boolean;
+  /**
+   * This client's refresh grace window in seconds, as registered on the identity API
+   * (`refresh_grace_seconds`, or the server's REFRESH_GRACE_SECONDS; docs/tokens.md).
+   * When it is above 0, a refresh whose answer was lost (timeout, network error, 502) is
+   * sent once more while the window surely still covers it: the server then answers with
+   * the successor it already made, or rotates if it never did. Never set it above the
+   * server's value: a late repeat is reuse, and revokes the family. Default 0: no repeat.
+   */
+  refreshGraceSec?: number;
   /** Treat a session as expired this many seconds early, so it never lapses in flight (default 30). */
   expiryMarginSec?: number;
   /**
@@ -124,6 +134,9 @@ export class IdentityClientCore {
   readonly #getAccessToken: IdentityClientOptions['getAccessToken'];
   /** The live access tokens the client knows, per subject, for renewals and introspection. */
   readonly #bearers = new BearerTracker();
+  readonly #refreshGraceMs: number;
+  /** Refreshes in flight by refresh token: concurrent calls on one token share one request. */
+  readonly #refreshing = new Map<string, Promise<CallResult<TokenResponse>>>();
   #session: Session | undefined;
   /** The subject of the current authenticated session, to renew it as one (with a live bearer). */
   #sessionSubject: string | undefined;
@@ -147,6 +160,9 @@ export class IdentityClientCore {
     this.#renew = options.renewSession ?? true;
     this.#marginSec = options.expiryMarginSec ?? 30;
     this.#getAccessToken = options.getAccessToken;
+    const grace = options.refreshGraceSec ?? 0;
+    if (!Number.isFinite(grace) || grace < 0) throw new TypeError('refreshGraceSec must be a number of seconds, 0 or more');
+    this.#refreshGraceMs = grace * 1000;
     this.#ctx = {
       protocol: options.protocol,
       transport: { fetch: fetchFn, timeoutMs: options.timeoutMs ?? 10_000 },
@@ -291,9 +307,17 @@ export class IdentityClientCore {
 
   /**
    * Rotate tokens with a refresh token; `accessToken` (of the same family, possibly
-   * expired) is the bearer. Never repeated by the SDK: a refresh token is single-use, and
-   * presenting it twice revokes its whole family. The new access token replaces the old
-   * one as its subject's bearer; an `invalid_grant` makes the client forget the family.
+   * expired) is the bearer. A refresh token is single-use: presenting it twice revokes its
+   * whole family, unless within the client's grace window. So the SDK
+   * - sends one request for concurrent calls on the same refresh token, and gives every
+   *   caller its answer (single-flight; a caller's `signal` stops only its own wait);
+   * - repeats it on a new session after a plaintext `invalid_session` (the sidecar forwarded
+   *   nothing, so the token was not presented);
+   * - repeats it once after a timeout, a network error or a 502, only when
+   *   `refreshGraceSec` says the server will answer a repeat with the same successor.
+   *
+   * The new access token replaces the old one as its subject's bearer; an `invalid_grant`
+   * makes the client forget the family.
    *
    * @example
    * ```ts
@@ -304,14 +328,18 @@ export class IdentityClientCore {
     params: { refreshToken: string; accessToken: string },
     options: CallOptions = {},
   ): Promise<CallResult<TokenResponse>> {
-    const body = { grant_type: 'refresh_token', refresh_token: params.refreshToken };
-    const call = { path: ROUTES.refresh, body, authorization: `Bearer ${params.accessToken}` };
-    return this.#tracked(this.#call<TokenResponse>(call, false, options.signal), params);
+    let shared = this.#refreshing.get(params.refreshToken);
+    if (shared === undefined) {
+      shared = this.#tracked(this.#refreshOnce(params), params).finally(() => this.#refreshing.delete(params.refreshToken));
+      this.#refreshing.set(params.refreshToken, shared);
+    }
+    return untilAborted(shared, options.signal);
   }
 
   /**
    * Revoke a token (RFC 7009); revoking a refresh token kills its whole family. The
-   * answer is `{}` whether or not the token was known. Never repeated by the SDK.
+   * answer is `{}` whether or not the token was known. Repeated on a new session after a
+   * plaintext `invalid_session` only (nothing was forwarded; and revoking twice is harmless).
    *
    * @example
    * ```ts
@@ -325,7 +353,7 @@ export class IdentityClientCore {
     const body: Record<string, unknown> = { token: params.token };
     if (params.tokenTypeHint) body.token_type_hint = params.tokenTypeHint;
     const call = { path: ROUTES.revoke, body, authorization: `Bearer ${params.accessToken}` };
-    const result = await this.#call<Record<string, unknown>>(call, false, options.signal);
+    const result = await this.#call<Record<string, unknown>>(call, true, options.signal);
     // A revoked access token, or a refresh token whose family is now dead, is no bearer any more.
     this.#bearers.forget(params.token);
     return result;
@@ -372,6 +400,25 @@ export class IdentityClientCore {
     const token = given ?? this.#bearers.live(subject, this.#ctx.now());
     if (token === undefined) throw new NoLiveBearerError(subject);
     return token;
+  }
+
+  /**
+   * One refresh, shared by every concurrent caller: no caller's signal, only the request
+   * timeout, so one caller giving up does not fail the others.
+   */
+  async #refreshOnce(params: { refreshToken: string; accessToken: string }): Promise<CallResult<TokenResponse>> {
+    const body = { grant_type: 'refresh_token', refresh_token: params.refreshToken };
+    const call = { path: ROUTES.refresh, body, authorization: `Bearer ${params.accessToken}` };
+    // The server's window starts when it spends the token, after this moment: measuring
+    // from here errs on the safe side.
+    const started = this.#ctx.now();
+    try {
+      return await this.#call<TokenResponse>(call, true);
+    } catch (err) {
+      if (!answerLost(err) || this.#ctx.now() - started + REPEAT_MARGIN_MS >= this.#refreshGraceMs) throw err;
+      const repeated = await this.#call<TokenResponse>(call, true);
+      return { ...repeated, attempts: repeated.attempts + 1 };
+    }
   }
 
   /** Open a session and make it current; concurrent callers share one handshake. */
@@ -457,4 +504,40 @@ export class IdentityClientCore {
     if (this.#inFlight.has(session)) this.#retired.add(session);
     else session.zeroize();
   }
+}
+
+/**
+ * Time kept in hand when repeating a refresh: the repeat must reach the server (and be read)
+ * before the grace window closes.
+ */
+const REPEAT_MARGIN_MS = 2000;
+
+/**
+ * A failure after which the request may have done its work without the answer arriving:
+ * no answer in time, a broken connection, or the sidecar's 502 (it gave up on the identity
+ * API, which may have committed the rotation or, past the sidecar's deadline, rolled it back).
+ */
+function answerLost(err: unknown): boolean {
+  if (!(err instanceof IdentityClientError)) return false;
+  return err.code === 'timeout' || err.code === 'network_error' || err.status === 502;
+}
+
+/** `work`, or the abort of `signal` if that comes first (`work` itself goes on). */
+function untilAborted<T>(work: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
+  if (signal === undefined) return work;
+  if (signal.aborted) return Promise.reject(signal.reason as Error);
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = (): void => reject(signal.reason as Error);
+    signal.addEventListener('abort', onAbort, { once: true });
+    work.then(
+      (value) => {
+        signal.removeEventListener('abort', onAbort);
+        resolve(value);
+      },
+      (err: unknown) => {
+        signal.removeEventListener('abort', onAbort);
+        reject(err as Error);
+      },
+    );
+  });
 }

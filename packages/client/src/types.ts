@@ -63,7 +63,11 @@ export interface CallResult<T> {
   status: number;
   /** The exchange that produced `data` (the retried one, if there was a retry). */
   wire: WireExchange;
-  /** 1, or 2 when the session was renewed after `invalid_session` and the call repeated. */
+  /**
+   * How many times the request was sent: 1, 2 when the session was renewed after
+   * `invalid_session` and the call repeated, or (refresh) when a lost answer was repeated
+   * within the grace window, 3 when both happened.
+   */
   attempts: number;
   /** The session init the call had to run first (none, expired, or refused session). */
   sessionRenewal: SessionResult | undefined;

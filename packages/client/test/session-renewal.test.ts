@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { IdentityClient, ServiceError } from '@idsvc/client';
+import { IdentityClient } from '@idsvc/client';
 import { ManualClock } from '@idsvc/server/testing';
 import { DEV_BASIC, startTestStack, type TestStack } from './support/stack.js';
 
@@ -81,33 +81,32 @@ describe('session renewal on invalid_session', () => {
     client.close();
   });
 
-  it('refresh is never repeated: the error reaches the caller and the refresh token is not spent', async () => {
+  it('refresh re-initialises the session and repeats once: the sidecar forwarded nothing, so the token was not presented', async () => {
     const { client, calls } = countingClient();
     const { data } = await client.issue(ISSUE);
     calls.length = 0;
     expireSessionsOnServer();
     const params = { refreshToken: data.refresh_token!, accessToken: data.access_token };
-    const err = await client.refresh(params).catch((e: unknown) => e);
-    expect(err).toBeInstanceOf(ServiceError);
-    expect(err).toMatchObject({ status: 401, code: 'invalid_session', encrypted: false });
-    expect(calls).toEqual(['/api/v1/token']);
-    // The sidecar forwarded nothing, so the caller can decide to retry on a new session.
-    await client.initSession();
-    const rotated = await client.refresh(params);
-    expect(rotated.status).toBe(200);
+    const result = await client.refresh(params);
+    expect(result).toMatchObject({ status: 200, attempts: 2 });
+    expect(calls).toEqual(['/api/v1/token', '/api/v1/session/init', '/api/v1/token']);
+    // The token was spent once, by the repeat: its successor rotates (no reuse was detected).
+    const next = await client.refresh({ refreshToken: result.data.refresh_token!, accessToken: result.data.access_token });
+    expect(next.status).toBe(200);
     client.close();
   });
 
-  it('revoke is never repeated', async () => {
+  it('revoke re-initialises the session and repeats once', async () => {
     const { client, calls } = countingClient();
     const { data } = await client.issue(ISSUE);
     calls.length = 0;
     expireSessionsOnServer();
-    const err = await client
-      .revoke({ token: data.refresh_token!, tokenTypeHint: 'refresh_token', accessToken: data.access_token })
-      .catch((e: unknown) => e);
-    expect(err).toMatchObject({ status: 401, code: 'invalid_session' });
-    expect(calls).toEqual(['/api/v1/revoke']);
+    const result = await client.revoke({ token: data.refresh_token!, tokenTypeHint: 'refresh_token', accessToken: data.access_token });
+    expect(result).toMatchObject({ status: 200, attempts: 2 });
+    expect(calls).toEqual(['/api/v1/revoke', '/api/v1/session/init', '/api/v1/revoke']);
+    // Revoked for real: the family's access token no longer authenticates.
+    const dead = await client.introspect(data.access_token).catch((e: unknown) => e);
+    expect(dead).toMatchObject({ status: 401, code: 'invalid_token' });
     client.close();
   });
 

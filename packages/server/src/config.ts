@@ -41,6 +41,13 @@ export const CONFIG_DECLARATION = group('', {
     issuer: option({ variable: 'ISSUER', type: url, default: 'http://localhost:8140', roles: IDENTITY_API, doc: 'The `iss` of the tokens it signs, checked on the tokens it is shown.' }),
     accessTokenTtlSec: option({ variable: 'ACCESS_TOKEN_TTL', type: seconds, default: 900, roles: IDENTITY_API, doc: 'Lifetime of an access token, in seconds.' }),
     refreshTokenTtlSec: option({ variable: 'REFRESH_TOKEN_TTL', type: seconds, default: 30 * 24 * 3600, roles: IDENTITY_API, doc: 'Lifetime of a refresh token, in seconds.' }),
+    refreshGraceSec: option({
+      variable: 'REFRESH_GRACE_SECONDS',
+      type: integer(0, 600),
+      default: 0,
+      roles: IDENTITY_API,
+      doc: 'Seconds during which a client may present a just-rotated refresh token again and get the same successor (docs/tokens.md); 0, the default, treats any second presentation as reuse. A client may override it (refresh_grace_seconds).',
+    }),
     signingKeyRotationSec: option({ variable: 'SIGNING_KEY_ROTATION', type: seconds, default: 30 * 24 * 3600, roles: IDENTITY_API, doc: 'How often the signing key is replaced, in seconds.' }),
     customClaimsMaxBytes: option({ variable: 'CUSTOM_CLAIMS_MAX_BYTES', type: integer(1), default: 4096, roles: IDENTITY_API, doc: 'Largest custom_claims a token may carry, in bytes of JSON.' }),
     seedDevClients: option({
@@ -126,7 +133,13 @@ export const CONFIG_DECLARATION = group('', {
       roles: SIDECAR,
       doc: 'Browser origins allowed to call the sidecar directly, comma-separated (`*` for any).',
     }),
-    upstreamTimeoutMs: option({ variable: 'UPSTREAM_TIMEOUT_MS', type: integer(1), default: 5000, roles: ['sidecar'], doc: 'How long a sidecar apart waits for the identity API, in milliseconds.' }),
+    upstreamTimeoutMs: option({
+      variable: 'UPSTREAM_TIMEOUT_MS',
+      type: integer(1),
+      default: 5000,
+      roles: SIDECAR,
+      doc: 'How long the sidecar waits for the identity API, in milliseconds. Also the deadline it forwards: the identity API rolls back a refresh that would commit after the sidecar gave up (docs/tokens.md).',
+    }),
     memoryNonceMax: option({
       variable: 'MEMORY_NONCE_MAX',
       type: integer(1),

@@ -95,7 +95,7 @@ export async function startStack(config: Config, options: StackOptions = {}): Pr
     sidecarApp = await createSidecarApp({
       config,
       internalSecret,
-      upstream: inProcessUpstream(identityApp),
+      upstream: inProcessUpstream(identityApp, { timeoutMs: config.sidecar.upstreamTimeoutMs }),
       clients: databaseClientDirectory(db, options.clock ? { clock: options.clock } : {}),
       stores,
       ...(options.clock ? { clock: options.clock } : {}),

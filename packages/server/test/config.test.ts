@@ -145,6 +145,7 @@ describe('values', () => {
         issuer: 'http://localhost:8140',
         accessTokenTtlSec: 900,
         refreshTokenTtlSec: 2_592_000,
+        refreshGraceSec: 0,
         signingKeyRotationSec: 2_592_000,
         customClaimsMaxBytes: 4096,
         seedDevClients: true,

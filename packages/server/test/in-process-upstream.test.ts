@@ -6,9 +6,9 @@
  */
 import Fastify from 'fastify';
 import { describe, expect, it } from 'vitest';
-import { identityDispatcherOf } from '../src/identity/app.js';
+import { identityDispatcherOf, identityServicesOf } from '../src/identity/app.js';
 import { inProcessUpstream } from '../src/in-process-upstream.js';
-import type { Upstream } from '../src/sidecar/upstream.js';
+import { type Upstream, UpstreamUnavailableError } from '../src/sidecar/upstream.js';
 import { withDatabase } from './helpers/db.js';
 import { INTERNAL_SECRET, ISSUE_BODY, T0, basic, bearer, registerClient, withIdentity } from './helpers/identity.js';
 
@@ -122,6 +122,49 @@ describe('the in-process entrance of the identity API', () => {
     const res = await upstream.send({ method: 'GET', path: `/internal/v1/clients/${client.id}`, headers: { 'x-idsvc-internal-auth': INTERNAL_SECRET } });
     expect(res.status).toBe(200);
     expect(JSON.parse(res.body.toString('utf8'))).toEqual({ id: client.id, status: 'active' });
+  });
+
+  it('gives up after its timeout, and the refresh it gave up on rolls back at the deadline it carried', async () => {
+    t.clock.set(T0);
+    const client = await registerClient(t.app);
+    const issued = await t.app.inject({ method: 'POST', url: '/api/v1/token/issue', headers: { authorization: basic(client.id, client.secret), 'content-type': 'application/json' }, payload: ISSUE_BODY });
+    const tokens = issued.json<{ access_token: string; refresh_token: string }>();
+    const { rotation } = identityServicesOf(t.app);
+    const rotate = rotation.rotate.bind(rotation);
+    let finished: Promise<unknown> = Promise.resolve();
+    // A stall inside the identity app (a paused process, a slow disk) longer than the timeout.
+    rotation.rotate = (...args) => {
+      const run = (async () => {
+        await new Promise((resolve) => setTimeout(resolve, 300));
+        t.clock.advance(1000);
+        return rotate(...args);
+      })();
+      finished = run.catch(() => undefined);
+      return run;
+    };
+    try {
+      const upstream = inProcessUpstream(t.app, { timeoutMs: 100 });
+      const headers = {
+        'content-type': 'application/json',
+        authorization: bearer(tokens.access_token),
+        'x-idsvc-internal-auth': INTERNAL_SECRET,
+        // What the sidecar sends with a 100 ms timeout: now + 100 less a 10 ms margin.
+        'x-idsvc-deadline': String(T0 + 90),
+      };
+      const body = Buffer.from(JSON.stringify({ grant_type: 'refresh_token', refresh_token: tokens.refresh_token }));
+      await expect(upstream.send({ path: '/api/v1/token', headers, body })).rejects.toBeInstanceOf(UpstreamUnavailableError);
+      await finished;
+    } finally {
+      rotation.rotate = rotate;
+    }
+    // Nothing was committed: the token the client still holds rotates.
+    const again = await t.app.inject({
+      method: 'POST',
+      url: '/api/v1/token',
+      headers: { authorization: bearer(tokens.access_token), 'content-type': 'application/json' },
+      payload: { grant_type: 'refresh_token', refresh_token: tokens.refresh_token },
+    });
+    expect(again.statusCode).toBe(200);
   });
 
   it('is only for an app made by createIdentityApp', async () => {

@@ -2,7 +2,7 @@
  * `idsvc clients ...`: client administration from the command line, straight on the
  * database the configuration names (no running server needed). Every command prints JSON.
  */
-import { Command, Option } from 'commander';
+import { Command, InvalidArgumentError, Option } from 'commander';
 import { ClientAdminService } from '../identity/admin/service.js';
 import type { RawEnv } from '../config.js';
 import { systemClock } from '../lib/clock.js';
@@ -27,6 +27,18 @@ export interface ClientCommandsIo {
 
 function list(value: string): string[] {
   return value.split(/[\s,]+/).filter((s) => s !== '');
+}
+
+/** `--refresh-grace`: seconds, or `default` for the server's REFRESH_GRACE_SECONDS. */
+function refreshGrace(value: string): number | 'default' {
+  if (value === 'default') return value;
+  if (!/^\d+$/.test(value)) throw new InvalidArgumentError('seconds (an integer), or "default"');
+  return Number(value);
+}
+
+/** The admin service's form of `--refresh-grace`: `null` for the server's default. */
+function graceSeconds(value: number | 'default' | undefined): number | null | undefined {
+  return value === 'default' ? null : value;
 }
 
 async function readStdin(): Promise<string> {
@@ -78,12 +90,23 @@ export function registerClientCommands(program: Command, io: ClientCommandsIo = 
     .requiredOption('--audiences <audiences>', 'allowed audiences, space- or comma-separated', list)
     .option('--id <clientId>', 'client id (default: generated)')
     .option('--secret-stdin', 'read the secret from stdin instead of generating 256 random bits')
-    .action(async (opts: { name: string; authMethod: 'basic' | 'hmac'; scopes: string[]; audiences: string[]; id?: string; secretStdin?: boolean }) => {
-      const secret = opts.secretStdin === true ? await readSecret() : undefined;
-      await run((admin) =>
-        admin.create({ clientId: opts.id, name: opts.name, authMethod: opts.authMethod, scopes: opts.scopes, audiences: opts.audiences, secret }),
-      );
-    });
+    .option('--refresh-grace <seconds>', 'refresh grace window in seconds, or "default" for REFRESH_GRACE_SECONDS', refreshGrace)
+    .action(
+      async (opts: { name: string; authMethod: 'basic' | 'hmac'; scopes: string[]; audiences: string[]; id?: string; secretStdin?: boolean; refreshGrace?: number | 'default' }) => {
+        const secret = opts.secretStdin === true ? await readSecret() : undefined;
+        await run((admin) =>
+          admin.create({
+            clientId: opts.id,
+            name: opts.name,
+            authMethod: opts.authMethod,
+            scopes: opts.scopes,
+            audiences: opts.audiences,
+            secret,
+            refreshGraceSec: graceSeconds(opts.refreshGrace),
+          }),
+        );
+      },
+    );
 
   clients
     .command('list')
@@ -102,16 +125,22 @@ export function registerClientCommands(program: Command, io: ClientCommandsIo = 
 
   clients
     .command('update')
-    .description("change a client's name, scopes, audiences or status")
+    .description("change a client's name, scopes, audiences, status or refresh grace window")
     .argument('<clientId>')
     .option('--name <name>', 'new display name')
     .option('--scopes <scopes>', 'new allowed scopes, space- or comma-separated', list)
     .option('--audiences <audiences>', 'new allowed audiences, space- or comma-separated', list)
     .addOption(new Option('--status <status>', 'active or disabled').choices(['active', 'disabled']))
-    .action(async (clientId: string, opts: { name?: string; scopes?: string[]; audiences?: string[]; status?: 'active' | 'disabled' }) => {
-      if (Object.values(opts).every((v) => v === undefined)) throw new Error('nothing to update: give --name, --scopes, --audiences or --status');
-      await run((admin) => admin.update(clientId, opts));
-    });
+    .option('--refresh-grace <seconds>', 'refresh grace window in seconds, or "default" for REFRESH_GRACE_SECONDS', refreshGrace)
+    .action(
+      async (clientId: string, opts: { name?: string; scopes?: string[]; audiences?: string[]; status?: 'active' | 'disabled'; refreshGrace?: number | 'default' }) => {
+        if (Object.values(opts).every((v) => v === undefined)) {
+          throw new Error('nothing to update: give --name, --scopes, --audiences, --status or --refresh-grace');
+        }
+        const { refreshGrace, ...rest } = opts;
+        await run((admin) => admin.update(clientId, { ...rest, refreshGraceSec: graceSeconds(refreshGrace) }));
+      },
+    );
 
   clients
     .command('rotate-secret')

@@ -13,6 +13,12 @@
  *   session, not from the client). It enforces "a session of one client never carries
  *   another client's calls": token issue and every bearer-authenticated route refuse a
  *   caller of another client id (401).
+ * - `x-idsvc-deadline` is the moment (Unix milliseconds) after which the sidecar no longer
+ *   waits for the answer (UPSTREAM_TIMEOUT_MS after it forwarded, less a margin for the answer
+ *   to travel back). It enforces "no refresh rotation commits after its caller has given up":
+ *   the refresh grant checks it just before COMMIT and rolls back once it has passed, so a
+ *   client that was told 502 still holds a usable refresh token. Without the internal secret
+ *   it is ignored. It assumes the sidecar's and the identity API's clocks agree (NTP).
  * Nothing else about the session travels: the identity API has no rule that reads a session
  * id, a session type or a subject, so the sidecar does not send them.
  */
@@ -23,6 +29,17 @@ export const INTERNAL_HEADER_PREFIX = 'x-idsvc-';
 export const INTERNAL_AUTH_HEADER = 'x-idsvc-internal-auth';
 /** The client id a forwarded request's session is bound to (also the public `X-ClientId`). */
 export const CLIENT_ID_HEADER = 'x-clientid';
+/** When the sidecar stops waiting for this request, in Unix milliseconds (decimal digits). */
+export const DEADLINE_HEADER = 'x-idsvc-deadline';
+/**
+ * How much earlier than the sidecar's own timeout the forwarded deadline lies: time left for
+ * the answer to travel back after a COMMIT made just before the deadline. A tenth of the
+ * timeout, at most 250 ms.
+ */
+export function deadlineMarginMs(timeoutMs: number): number {
+  return Math.min(250, Math.floor(timeoutMs / 10));
+}
+
 /** The subject an authenticated session init asks the identity API to vouch for. */
 export const SUBJECT_HEADER = 'x-subject';
 

@@ -13,6 +13,7 @@ import { AccessTokenVerifier } from './services/access-tokens.js';
 import { ClientAuthenticator } from './services/client-auth.js';
 import { IntrospectionService } from './services/introspection.js';
 import { RefreshRotation } from './services/refresh-rotation.js';
+import { RefreshSuccessors } from './services/refresh-successor.js';
 import { RevocationService, type RevocationOutcome } from './services/revocation.js';
 import { SigningKeyService } from './services/signing-keys.js';
 import { TokenIssuer } from './services/token-issuer.js';
@@ -59,6 +60,10 @@ export interface IdentityServicesOptions {
 export interface IdentityEvents {
   /** A spent refresh token was presented again and its family revoked. */
   refreshReuse?(): void;
+  /** A just-spent refresh token, presented again within its grace window, got its existing successor. */
+  refreshGraceReplay?(): void;
+  /** A refresh was rolled back (or not started) because the sidecar's deadline had passed. */
+  refreshDeadlineRollback?(): void;
   /** A revocation request was served, with what it did. */
   revocation?(outcome: RevocationOutcome): void;
   /** A token issue with `single_session` revoked this many older families of its subject. */
@@ -124,13 +129,24 @@ export async function createIdentityServices(options: IdentityServicesOptions): 
     refreshTokenTtlSec: id.refreshTokenTtlSec,
     customClaimsMaxBytes: id.customClaimsMaxBytes,
   });
+  const successors = new RefreshSuccessors(options.masterKey);
   const rotation = new RefreshRotation({
     db,
     issuer,
     clock,
+    successors,
+    defaultGraceSec: id.refreshGraceSec,
     onReuse: (familyId, clientId) => {
       log?.warn({ family_id: familyId, client_id: clientId }, 'refresh token reuse: token family revoked');
       options.events?.refreshReuse?.();
+    },
+    onGraceReplay: (familyId, clientId) => {
+      log?.info({ family_id: familyId, client_id: clientId }, 'refresh token presented again within its grace window: same successor');
+      options.events?.refreshGraceReplay?.();
+    },
+    onDeadlineRollback: (familyId, clientId) => {
+      log?.warn({ family_id: familyId, client_id: clientId }, 'refresh abandoned: the caller stopped waiting (deadline passed)');
+      options.events?.refreshDeadlineRollback?.();
     },
   });
   const revocation = new RevocationService({ db, verifier, clock });
@@ -168,6 +184,7 @@ export async function createIdentityServices(options: IdentityServicesOptions): 
       if (timer !== undefined) clearInterval(timer);
       clientAuth.close();
       secretBox.destroy();
+      successors.destroy();
     },
   };
 }

@@ -7,7 +7,7 @@ import type { FastifyBaseLogger } from 'fastify';
 import type { ClientAdminService, CreateClientInput } from './admin/service.js';
 
 /** The published development clients. Their secrets are public: never use them outside development. */
-export const DEV_CLIENTS: readonly Required<CreateClientInput>[] = Object.freeze([
+export const DEV_CLIENTS: readonly Required<Omit<CreateClientInput, 'refreshGraceSec'>>[] = Object.freeze([
   {
     clientId: 'dev-client',
     name: 'Development internal client (Basic)',

@@ -5,7 +5,7 @@
  * the identity API directly cannot pass itself off as a session.
  */
 import type { IncomingHttpHeaders } from 'node:http';
-import { CLIENT_ID_HEADER, INTERNAL_AUTH_HEADER } from '../contract/internal-api.js';
+import { CLIENT_ID_HEADER, DEADLINE_HEADER, INTERNAL_AUTH_HEADER } from '../contract/internal-api.js';
 import { safeEqualTo } from '../lib/constant-time.js';
 
 /** Anything with a request's headers: a Fastify request or an in-process operation call. */
@@ -49,4 +49,15 @@ export function forwardedClientId(request: WithHeaders, internalSecret: string |
 export function matchesForwardedClient(request: WithHeaders, internalSecret: string | undefined, clientId: string): boolean {
   const forwarded = forwardedClientId(request, internalSecret);
   return forwarded === undefined || forwarded === clientId;
+}
+
+/**
+ * The deadline a trusted sidecar forwarded (`x-idsvc-deadline`, Unix milliseconds), else
+ * `undefined`: no deadline without the internal secret, nor for a value that is not a
+ * plain decimal number.
+ */
+export function forwardedDeadline(request: WithHeaders, internalSecret: string | undefined): number | undefined {
+  const value = header(request, DEADLINE_HEADER);
+  if (value === undefined || !/^\d{1,15}$/.test(value)) return undefined;
+  return isInternalCall(request, internalSecret) ? Number(value) : undefined;
 }

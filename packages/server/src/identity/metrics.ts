@@ -1,6 +1,6 @@
 /**
  * The identity API's own metrics, on top of the HTTP ones: tokens issued, refresh
- * rotations, refresh-token reuse detected, revocations by outcome, families revoked by
+ * rotations, refresh-token reuse detected, grace replays, deadline rollbacks, revocations by outcome, families revoked by
  * single_session, and signing-key rotations.
  */
 import type { Counter } from 'prom-client';
@@ -22,6 +22,8 @@ export class IdentityMetrics extends ServiceMetrics {
   readonly tokensIssued: Counter<'grant'>;
   readonly refreshRotations: Counter;
   readonly reuseDetected: Counter;
+  readonly graceReplays: Counter;
+  readonly deadlineRollbacks: Counter;
   readonly revocations: Counter<'outcome'>;
   readonly singleSessionRevocations: Counter;
   readonly signingKeyRotations: Counter;
@@ -36,10 +38,18 @@ export class IdentityMetrics extends ServiceMetrics {
       'Access tokens issued, by grant: "issue" (token issue) or "refresh_token" (rotation).',
       ['grant'],
     );
-    this.refreshRotations = this.counter('idsvc_refresh_rotations_total', 'Refresh tokens exchanged for new tokens (rotation).');
+    this.refreshRotations = this.counter('idsvc_refresh_rotations_total', 'Refresh tokens exchanged for new tokens (rotation), grace replays included.');
     this.reuseDetected = this.counter(
       'idsvc_refresh_reuse_detected_total',
       'Spent refresh tokens presented again; each revoked its whole token family.',
+    );
+    this.graceReplays = this.counter(
+      'idsvc_refresh_grace_replays_total',
+      'Just-rotated refresh tokens presented again by their client within its grace window and answered with the same successor.',
+    );
+    this.deadlineRollbacks = this.counter(
+      'idsvc_refresh_deadline_rollbacks_total',
+      "Refreshes rolled back (or not begun) because the sidecar's deadline had passed: the client was told 502 and keeps its token.",
     );
     this.revocations = this.counter(
       'idsvc_revocations_total',
@@ -62,6 +72,8 @@ export class IdentityMetrics extends ServiceMetrics {
     for (const outcome of REVOCATION_OUTCOMES) this.revocations.inc({ outcome }, 0);
     this.events = {
       refreshReuse: () => this.reuseDetected.inc(),
+      refreshGraceReplay: () => this.graceReplays.inc(),
+      refreshDeadlineRollback: () => this.deadlineRollbacks.inc(),
       revocation: (outcome) => this.revocations.inc({ outcome }),
       singleSessionRevocations: (families) => this.singleSessionRevocations.inc(families),
       signingKeyRotation: () => this.signingKeyRotations.inc(),

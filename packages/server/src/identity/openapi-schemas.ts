@@ -85,6 +85,9 @@ export const ClientView = Type.Object({
   scopes: Type.Array(Type.String()),
   audiences: Type.Array(Type.String()),
   status: Type.Union([Type.Literal('active'), Type.Literal('disabled')]),
+  refresh_grace_seconds: Type.Union([Type.Integer({ minimum: 0, maximum: 600 }), Type.Null()], {
+    description: "Seconds during which a just-rotated refresh token may be presented again by this client and gets the same successor (docs/tokens.md); null: the server's REFRESH_GRACE_SECONDS.",
+  }),
   created_at: Type.String({ format: 'date-time' }),
   updated_at: Type.String({ format: 'date-time' }),
 });

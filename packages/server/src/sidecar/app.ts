@@ -86,6 +86,7 @@ export async function createSidecarApp(options: SidecarAppOptions): Promise<Fast
     generateKeyPair: options.generateKeyPair ?? generateKeyPairSync,
     newSessionId: options.newSessionId ?? newSessionId,
     clockSkewSec: config.sidecar.clockSkewSec,
+    upstreamTimeoutMs: config.sidecar.upstreamTimeoutMs,
     nonceTtlSec: config.sidecar.nonceTtlSec,
     sessionTtlAnonymousSec: config.sidecar.sessionTtlAnonymousSec,
     sessionTtlAuthenticatedSec: config.sidecar.sessionTtlAuthenticatedSec,

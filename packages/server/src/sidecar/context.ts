@@ -22,6 +22,8 @@ export interface SidecarContext {
   /** A fresh session id. */
   readonly newSessionId: () => string;
   readonly clockSkewSec: number;
+  /** How long the upstream waits for the identity API (UPSTREAM_TIMEOUT_MS): the forwarded deadline. */
+  readonly upstreamTimeoutMs: number;
   readonly nonceTtlSec: number;
   readonly sessionTtlAnonymousSec: number;
   readonly sessionTtlAuthenticatedSec: number;

@@ -17,6 +17,8 @@ export interface ClientRecord {
   status: ClientStatus;
   createdAt: number;
   updatedAt: number;
+  /** Refresh grace window in seconds; `null`: the server's default. */
+  refreshGraceSec: number | null;
 }
 
 /** The fields an update may change. */
@@ -27,6 +29,7 @@ export interface ClientPatch {
   status?: ClientStatus;
   secretHash?: string | null;
   secretBox?: string | null;
+  refreshGraceSec?: number | null;
 }
 
 function toRecord(row: Selectable<ClientsTable>): ClientRecord {
@@ -41,6 +44,7 @@ function toRecord(row: Selectable<ClientsTable>): ClientRecord {
     status: row.status,
     createdAt: Number(row.created_at),
     updatedAt: Number(row.updated_at),
+    refreshGraceSec: row.refresh_grace_seconds === null ? null : Number(row.refresh_grace_seconds),
   };
 }
 
@@ -72,6 +76,7 @@ export async function insertClient(db: Database, client: ClientRecord): Promise<
       status: client.status,
       created_at: client.createdAt,
       updated_at: client.updatedAt,
+      refresh_grace_seconds: client.refreshGraceSec,
     })
     .execute();
 }
@@ -102,6 +107,7 @@ export async function updateClient(db: Database, id: string, patch: ClientPatch,
       ...(patch.status !== undefined ? { status: patch.status } : {}),
       ...(patch.secretHash !== undefined ? { secret_hash: patch.secretHash } : {}),
       ...(patch.secretBox !== undefined ? { secret_box: patch.secretBox } : {}),
+      ...(patch.refreshGraceSec !== undefined ? { refresh_grace_seconds: patch.refreshGraceSec } : {}),
     })
     .where('id', '=', id)
     .returningAll()

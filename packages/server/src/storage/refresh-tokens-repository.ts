@@ -11,6 +11,8 @@ export interface RefreshTokenRecord {
   status: RefreshTokenStatus;
   createdAt: number;
   expiresAt: number;
+  /** When it was exchanged; `null` unless spent. */
+  spentAt: number | null;
   family: FamilyRecord;
 }
 
@@ -72,6 +74,7 @@ const refreshTokenByHash = compiledQuery((db, tokenHash: string) =>
       'r.status as token_status',
       'r.created_at as token_created_at',
       'r.expires_at',
+      'r.spent_at',
       'f.id',
       'f.client_id',
       'f.subject',
@@ -94,6 +97,7 @@ export async function findRefreshToken(db: Database, tokenHash: string): Promise
     status: row.token_status,
     createdAt: Number(row.token_created_at),
     expiresAt: Number(row.expires_at),
+    spentAt: row.spent_at === null ? null : Number(row.spent_at),
     family: toFamilyRecord(row),
   };
 }
@@ -149,14 +153,27 @@ const spendAndInsert = compiledCommand((db, spentHash: string, now: number, next
  * spending a token whose successor nobody received. So PostgreSQL takes three round trips
  * (the spend and the insert in two statements took four).
  *
+ * `beforeCommit` runs after the writes, just before COMMIT: when it throws, the exchange rolls
+ * back and the error propagates (the caller's deadline has passed, say).
+ *
  * @returns `true` when this call spent the token and stored `next`; `false` when the token
  *   was no longer active (spent, revoked) or had expired, and nothing changed.
  */
-export async function exchangeRefreshToken(db: Database, spentHash: string, next: NewRefreshToken, now: number): Promise<boolean> {
+export async function exchangeRefreshToken(
+  db: Database,
+  spentHash: string,
+  next: NewRefreshToken,
+  now: number,
+  beforeCommit?: () => void,
+): Promise<boolean> {
   return inTransaction(db, async (trx) => {
-    if (isPostgres(trx)) return (await spendAndInsert(trx, spentHash, now, next.tokenHash, next.familyId, next.expiresAt)) > 0;
-    if ((await spendRowCompiled(trx, spentHash, now)) === 0) return false;
-    await insertRefreshToken(trx, next);
+    if (isPostgres(trx)) {
+      if ((await spendAndInsert(trx, spentHash, now, next.tokenHash, next.familyId, next.expiresAt)) === 0) return false;
+    } else {
+      if ((await spendRowCompiled(trx, spentHash, now)) === 0) return false;
+      await insertRefreshToken(trx, next);
+    }
+    beforeCommit?.();
     return true;
   });
 }

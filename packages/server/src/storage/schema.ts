@@ -28,6 +28,8 @@ export interface ClientsTable {
   status: ClientStatus;
   created_at: number;
   updated_at: number;
+  /** Refresh grace window of this client in seconds; NULL: the server's REFRESH_GRACE_SECONDS. */
+  refresh_grace_seconds: number | null;
 }
 
 /** One issue and everything refreshed from it. */

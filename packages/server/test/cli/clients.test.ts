@@ -74,6 +74,15 @@ describe.each(await databaseTargets())('clients CLI on $kind', (target) => {
     expect(json).toMatchObject({ client_id: 'cli-client', status: 'disabled' });
   });
 
+  it('sets a refresh grace window on create and update, and "default" returns to the server setting', async () => {
+    const created = (await cli(['clients', 'create', '--id', 'cli-graced', '--name', 'Graced', '--auth-method', 'basic', '--scopes', 'a', '--audiences', 'b', '--refresh-grace', '20'])).json;
+    expect(created).toMatchObject({ client_id: 'cli-graced', refresh_grace_seconds: 20 });
+    expect((await cli(['clients', 'update', 'cli-graced', '--refresh-grace', '0'])).json).toMatchObject({ refresh_grace_seconds: 0 });
+    expect((await cli(['clients', 'update', 'cli-graced', '--refresh-grace', 'default'])).json).toMatchObject({ refresh_grace_seconds: null });
+    await expect(cli(['clients', 'update', 'cli-graced', '--refresh-grace', 'soon'])).rejects.toBeInstanceOf(CommanderError);
+    await expect(cli(['clients', 'update', 'cli-graced', '--refresh-grace', '601'])).rejects.toThrow(/refresh_grace_seconds must be an integer from 0 to 600/);
+  });
+
   it('fails with a clear message for an unknown client, a duplicate id and bad values', async () => {
     await expect(cli(['clients', 'show', 'nobody'])).rejects.toThrow(/not_found: No client with id "nobody"/);
     await expect(cli(['clients', 'create', '--id', 'cli-hmac', '--name', 'x', '--auth-method', 'hmac', '--scopes', 'a', '--audiences', 'b'])).rejects.toThrow(/already exists/);

@@ -163,13 +163,13 @@ describe.each(await databaseTargets())('refresh with rotation on $kind', (target
     const tokens = await issueTokens(t.app, a);
     const { issuer, rotation } = identityServicesOf(t.app);
     const other = await issueTokens(t.app, a);
-    const mint = issuer.mintRefreshToken.bind(issuer);
+    const successor = issuer.refreshTokenOf.bind(issuer);
     // The new refresh token collides with an existing one: the transaction fails after the spend.
-    issuer.mintRefreshToken = (now) => ({ ...mint(now), hash: refreshTokenHash(other.refresh_token) });
+    issuer.refreshTokenOf = (token, now) => ({ ...successor(token, now), hash: refreshTokenHash(other.refresh_token) });
     try {
       await expect(rotation.rotate(a.id, tokens.refresh_token)).rejects.toThrow();
     } finally {
-      issuer.mintRefreshToken = mint;
+      issuer.refreshTokenOf = successor;
     }
     const res = await refresh(tokens.access_token, { grant_type: 'refresh_token', refresh_token: tokens.refresh_token });
     expect(res.statusCode).toBe(200);

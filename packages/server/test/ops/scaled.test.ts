@@ -133,4 +133,31 @@ describe.skipIf(!available)('two sidecars and two identity APIs sharing PostgreS
       expect(answers.find((r) => r.status === 400)?.json).toMatchObject({ error: 'invalid_grant' });
     }
   }, 60_000);
+
+  it('with a refresh grace window, both instances answer the race with one identical successor and the family lives', async () => {
+    const graced = await createClient(identities[0]!.url, secrets.ADMIN_TOKEN);
+    const patched = await fetch(new URL(`/admin/v1/clients/${graced.id}`, identities[1]!.url), {
+      method: 'PATCH',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${secrets.ADMIN_TOKEN}` },
+      body: JSON.stringify({ refresh_grace_seconds: 30 }),
+    });
+    expect(patched.status).toBe(200);
+    const [a, b] = [wireAt(sidecars[0]!.url, graced.id), wireAt(sidecars[1]!.url, graced.id)];
+    expect((await a.initSession()).status).toBe(200);
+    b.session = a.session;
+    for (let round = 0; round < 5; round++) {
+      const issued = await a.call('/api/v1/token/issue', ISSUE_REQUEST, { authorization: basicAuth(graced.id, graced.secret) });
+      const tokens = issued.json as Tokens;
+      const body = { grant_type: 'refresh_token', refresh_token: tokens.refresh_token };
+      const options = { authorization: `Bearer ${tokens.access_token}` };
+      const [sa, sb] = await Promise.all([a.seal('/api/v1/token', JSON.stringify(body), options), b.seal('/api/v1/token', JSON.stringify(body), options)]);
+      const answers = await Promise.all([a.send(sa).then((r) => a.open(r)), b.send(sb).then((r) => b.open(r))]);
+      expect(answers.map((r) => r.status)).toEqual([200, 200]);
+      const [first, second] = answers.map((r) => r.json as Tokens);
+      expect(second!.refresh_token).toBe(first!.refresh_token);
+      // The shared successor works, on either instance.
+      const next = await b.call('/api/v1/token', { grant_type: 'refresh_token', refresh_token: first!.refresh_token }, { authorization: `Bearer ${first!.access_token}` });
+      expect(next.status).toBe(200);
+    }
+  }, 60_000);
 });

@@ -73,8 +73,11 @@ describe('forwarding the plaintext', () => {
       'x-idsvc-internal-auth': INTERNAL_SECRET,
     });
     expect(headers['x-request-id']).toMatch(/^[0-9a-f-]{36}$/);
+    // The moment the sidecar stops waiting (UPSTREAM_TIMEOUT_MS, default 5000, less a 250 ms
+    // margin for the answer's way back), on its clock: the identity API commits nothing after it.
+    expect(headers['x-idsvc-deadline']).toBe(String(s.clock.now() + 5000 - 250));
     // The identity API has no rule that reads them, so nothing else of the session travels.
-    expect(Object.keys(headers).filter((name) => name.startsWith('x-idsvc-'))).toEqual(['x-idsvc-internal-auth']);
+    expect(Object.keys(headers).filter((name) => name.startsWith('x-idsvc-')).sort()).toEqual(['x-idsvc-deadline', 'x-idsvc-internal-auth']);
     expect(headers['x-custom']).toBeUndefined();
     expect(headers.cookie).toBeUndefined();
   });
@@ -91,11 +94,13 @@ describe('internal headers from a client are stripped', () => {
       'x-idsvc-session-subject': 'admin',
       'x-idsvc-session-id': 'S-00000000000000000000000000000000',
       'X-IDSVC-Anything': 'x',
+      'x-idsvc-deadline': '99999999999999',
     });
     expect((await client.send(request)).status).toBe(200);
     const headers = s.fake.received[0]!.headers;
     expect(headers['x-idsvc-internal-auth']).toBe(INTERNAL_SECRET);
-    expect(Object.keys(headers).filter((name) => name.startsWith('x-idsvc-'))).toEqual(['x-idsvc-internal-auth']);
+    expect(headers['x-idsvc-deadline']).toBe(String(s.clock.now() + 4750));
+    expect(Object.keys(headers).filter((name) => name.startsWith('x-idsvc-')).sort()).toEqual(['x-idsvc-deadline', 'x-idsvc-internal-auth']);
   });
 
   it('a forged session type at session init does not make the session authenticated', async () => {

@@ -86,7 +86,7 @@ describe('authenticated session init', () => {
     await client.call('/api/v1/token', { grant_type: 'refresh_token', refresh_token: 'r' }, { authorization: 'Bearer good-token' });
     const forwarded = sidecar.fake.received.at(-1)!.headers;
     expect(forwarded).toMatchObject({ 'x-clientid': 'dev-client', 'x-idsvc-internal-auth': INTERNAL_SECRET });
-    expect(Object.keys(forwarded).filter((name) => name.startsWith('x-idsvc-'))).toEqual(['x-idsvc-internal-auth']);
+    expect(Object.keys(forwarded).filter((name) => name.startsWith('x-idsvc-')).sort()).toEqual(['x-idsvc-deadline', 'x-idsvc-internal-auth']);
   });
 
   it('asks the identity API with the bearer, client id, subject and internal secret, body {}', async () => {

@@ -27,7 +27,7 @@ describe.each(await databaseTargets())('storage on $kind', (target) => {
   const tokenStatus = async (tokenHash: string) => (await findRefreshToken(tdb.db, tokenHash))?.status;
 
   it('migrates a fresh database, then finds nothing left to do', async () => {
-    expect(await migrate(tdb.db)).toEqual(['001-initial', '002-key-purpose']);
+    expect(await migrate(tdb.db)).toEqual(['001-initial', '002-key-purpose', '003-refresh-grace']);
     expect(await migrate(tdb.db)).toEqual([]);
     const tables = ['clients', 'token_families', 'refresh_tokens', 'revoked_access_tokens', 'signing_keys'];
     for (const table of tables) {
@@ -43,7 +43,7 @@ describe.each(await databaseTargets())('storage on $kind', (target) => {
   });
 
   it('enforces the client secret rule: basic has a hash only, hmac an encrypted secret only', async () => {
-    const base = { name: 'n', scopes: [], audiences: [], status: 'active' as const, createdAt: T0, updatedAt: T0 };
+    const base = { name: 'n', scopes: [], audiences: [], status: 'active' as const, createdAt: T0, updatedAt: T0, refreshGraceSec: null };
     await insertClient(tdb.db, { ...base, id: 'store-client', authMethod: 'basic', secretHash: 'scrypt$...', secretBox: null });
     await expect(insertClient(tdb.db, { ...base, id: 'bad-1', authMethod: 'basic', secretHash: null, secretBox: 'v1.x' })).rejects.toThrow();
     await expect(insertClient(tdb.db, { ...base, id: 'bad-2', authMethod: 'hmac', secretHash: 'h', secretBox: null })).rejects.toThrow();

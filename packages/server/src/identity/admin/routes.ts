@@ -19,6 +19,8 @@ export interface AdminRoutesOptions {
 const AuthMethod = Type.Union([Type.Literal('basic'), Type.Literal('hmac')]);
 const Status = Type.Union([Type.Literal('active'), Type.Literal('disabled')]);
 const Strings = Type.Array(Type.String(), { maxItems: 100 });
+/** Seconds, or `null` for the server's REFRESH_GRACE_SECONDS (the range is checked by the service). */
+const RefreshGrace = Type.Union([Type.Integer(), Type.Null()]);
 
 const CreateBody = Type.Object(
   {
@@ -28,12 +30,19 @@ const CreateBody = Type.Object(
     scopes: Strings,
     audiences: Strings,
     client_secret: Type.Optional(Type.String()),
+    refresh_grace_seconds: Type.Optional(RefreshGrace),
   },
   { additionalProperties: false },
 );
 
 const UpdateBody = Type.Object(
-  { name: Type.Optional(Type.String()), scopes: Type.Optional(Strings), audiences: Type.Optional(Strings), status: Type.Optional(Status) },
+  {
+    name: Type.Optional(Type.String()),
+    scopes: Type.Optional(Strings),
+    audiences: Type.Optional(Strings),
+    status: Type.Optional(Status),
+    refresh_grace_seconds: Type.Optional(RefreshGrace),
+  },
   { additionalProperties: false, minProperties: 1 },
 );
 
@@ -64,6 +73,7 @@ export const adminRoutes: FastifyPluginAsync<AdminRoutesOptions> = async (app, {
       scopes: body.scopes,
       audiences: body.audiences,
       secret: body.client_secret,
+      refreshGraceSec: body.refresh_grace_seconds,
     });
     request.log.info({ client_id: created.client_id }, 'client created');
     return reply.code(201).send(created);
@@ -77,7 +87,14 @@ export const adminRoutes: FastifyPluginAsync<AdminRoutesOptions> = async (app, {
 
   app.patch('/admin/v1/clients/:clientId', { schema: { params: Params, body: UpdateBody } }, async (request) => {
     const { clientId } = request.params as ClientParams;
-    const updated = await service.update(clientId, request.body as Static<typeof UpdateBody>);
+    const body = request.body as Static<typeof UpdateBody>;
+    const updated = await service.update(clientId, {
+      name: body.name,
+      scopes: body.scopes,
+      audiences: body.audiences,
+      status: body.status,
+      refreshGraceSec: body.refresh_grace_seconds,
+    });
     request.log.info({ client_id: clientId }, 'client updated');
     return updated;
   });

@@ -24,6 +24,8 @@ const SCOPE_TOKEN = /^[\x21\x23-\x5b\x5d-\x7e]{1,128}$/;
 const AUDIENCE = /^[\x21-\x7e]{1,256}$/;
 /** A supplied secret: at least 32 visible ASCII characters (generated ones carry 256 bits). */
 const SUPPLIED_SECRET = /^[\x20-\x7e]{32,512}$/;
+/** Longest refresh grace window a client may have, in seconds (also REFRESH_GRACE_SECONDS' bound). */
+export const MAX_REFRESH_GRACE_SECONDS = 600;
 
 /** A client as the admin API and CLI show it: never its secret. */
 export interface ClientView {
@@ -33,6 +35,8 @@ export interface ClientView {
   scopes: string[];
   audiences: string[];
   status: ClientStatus;
+  /** Seconds a just-rotated refresh token may be presented again (docs/tokens.md); `null`: the server's REFRESH_GRACE_SECONDS. */
+  refresh_grace_seconds: number | null;
   created_at: string;
   updated_at: string;
 }
@@ -52,6 +56,8 @@ export interface CreateClientInput {
   audiences: string[];
   /** Generated (256 random bits) when absent. */
   secret?: string | undefined;
+  /** Refresh grace window in seconds; `null` or absent: the server's default. */
+  refreshGraceSec?: number | null | undefined;
 }
 
 /** What an update may change. */
@@ -60,6 +66,8 @@ export interface UpdateClientInput {
   scopes?: string[] | undefined;
   audiences?: string[] | undefined;
   status?: ClientStatus | undefined;
+  /** Refresh grace window in seconds; `null` returns to the server's default. */
+  refreshGraceSec?: number | null | undefined;
 }
 
 /** Options of {@link ClientAdminService}. */
@@ -97,6 +105,7 @@ export class ClientAdminService {
     const audiences = checkAudiences(input.audiences);
     const secret = input.secret ?? randomToken(32);
     if (input.secret !== undefined) checkSuppliedSecret(input.secret);
+    const refreshGraceSec = checkRefreshGrace(input.refreshGraceSec ?? null);
     const now = this.opts.clock.now();
     const record: ClientRecord = {
       id: clientId,
@@ -108,6 +117,7 @@ export class ClientAdminService {
       status: 'active',
       createdAt: now,
       updatedAt: now,
+      refreshGraceSec,
     };
     try {
       await insertClient(this.opts.db, record);
@@ -143,6 +153,7 @@ export class ClientAdminService {
       if (input.status !== 'active' && input.status !== 'disabled') throw new InvalidRequestError('status must be "active" or "disabled".');
       patch.status = input.status;
     }
+    if (input.refreshGraceSec !== undefined) patch.refreshGraceSec = checkRefreshGrace(input.refreshGraceSec);
     const updated = await updateClient(this.opts.db, clientId, patch, this.opts.clock.now());
     if (updated === undefined) throw notFound(clientId);
     if (input.status !== undefined) this.opts.onCredentialsChanged?.(clientId);
@@ -191,6 +202,7 @@ function view(client: ClientRecord): ClientView {
     scopes: client.scopes,
     audiences: client.audiences,
     status: client.status,
+    refresh_grace_seconds: client.refreshGraceSec,
     created_at: new Date(client.createdAt).toISOString(),
     updated_at: new Date(client.updatedAt).toISOString(),
   };
@@ -218,6 +230,14 @@ function checkAudiences(audiences: string[]): string[] {
     throw new InvalidRequestError('audiences must be a list of at most 100 strings of visible ASCII without spaces.');
   }
   return [...new Set(audiences)];
+}
+
+function checkRefreshGrace(seconds: number | null): number | null {
+  if (seconds === null) return null;
+  if (!Number.isInteger(seconds) || seconds < 0 || seconds > MAX_REFRESH_GRACE_SECONDS) {
+    throw new InvalidRequestError(`refresh_grace_seconds must be an integer from 0 to ${MAX_REFRESH_GRACE_SECONDS}, or null for the server's default.`);
+  }
+  return seconds;
 }
 
 function checkSuppliedSecret(secret: string): void {

@@ -10,6 +10,7 @@ import { Type, type Static } from '@sinclair/typebox';
 import { InvalidGrantError, InvalidRequestError, InvalidTokenError, UnsupportedGrantTypeError } from '../../lib/oauth-error.js';
 import { authenticateGrantBearer, type GrantBearer } from '../bearer.js';
 import type { IdentityServices } from '../context.js';
+import { forwardedDeadline } from '../internal-headers.js';
 import { defineOperation, type Operation } from '../operation.js';
 
 const TokenBody = Type.Object({
@@ -33,7 +34,9 @@ export function tokenOperation(services: IdentityServices): Operation {
       }
       if (body.grant_type !== 'refresh_token') throw new UnsupportedGrantTypeError(`grant_type ${body.grant_type}`);
       if (body.refresh_token === undefined) throw new InvalidRequestError('Invalid body: refresh_token is required.');
-      const response = await services.rotation.rotate(bearer.client_id, body.refresh_token);
+      // The sidecar's deadline: nothing is committed once it has stopped waiting.
+      const deadline = forwardedDeadline(call, services.internalSecret);
+      const response = await services.rotation.rotate(bearer.client_id, body.refresh_token, { deadline });
       call.log.info({ client_id: bearer.client_id }, 'refresh token rotated');
       return response;
     },

@@ -168,7 +168,11 @@ export class TokenIssuer {
 
   /** A fresh refresh token: 256 random bits. */
   mintRefreshToken(now: number): MintedRefreshToken {
-    const token = randomToken(32);
+    return this.refreshTokenOf(randomToken(32), now);
+  }
+
+  /** `token` as a refresh token created at `now` (a rotation's derived successor). */
+  refreshTokenOf(token: string, now: number): MintedRefreshToken {
     return { token, hash: refreshTokenHash(token), expiresAt: now + this.opts.refreshTokenTtlSec * 1000 };
   }
 

@@ -21,7 +21,7 @@ import {
 import { type NonceVerdict, sessionNonceScope } from '../../stores/nonce-store.js';
 import type { Session } from '../../stores/session-store.js';
 import type { SidecarContext } from '../context.js';
-import { CLIENT_ID_HEADER, INTERNAL_AUTH_HEADER } from '../../contract/internal-api.js';
+import { CLIENT_ID_HEADER, DEADLINE_HEADER, INTERNAL_AUTH_HEADER, deadlineMarginMs } from '../../contract/internal-api.js';
 import { nonceRefusal } from '../nonce-refusal.js';
 import { type RequestKey, optionalHeader, readClientId, readIdempotencyKey, readKid } from '../protocol-headers.js';
 import { noteUpstreamOutcome } from '../metrics.js';
@@ -98,6 +98,9 @@ async function forwardPlaintext(
     'x-idempotency-key': requestKey.header,
     'x-request-id': request.id,
     [INTERNAL_AUTH_HEADER]: ctx.internalSecret,
+    // The upstream gives up UPSTREAM_TIMEOUT_MS from now: the identity API must not commit a
+    // refresh after that, or the client would hold a spent token and never see its successor.
+    [DEADLINE_HEADER]: String(ctx.clock.now() + ctx.upstreamTimeoutMs - deadlineMarginMs(ctx.upstreamTimeoutMs)),
   };
   const authorization = request.headers.authorization;
   if (authorization !== undefined) forwarded.authorization = authorization;

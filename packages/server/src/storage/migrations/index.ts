@@ -6,8 +6,10 @@
 import type { Migration } from 'kysely';
 import * as initial from './001-initial.js';
 import * as keyPurpose from './002-key-purpose.js';
+import * as refreshGrace from './003-refresh-grace.js';
 
 export const MIGRATIONS: Readonly<Record<string, Migration>> = {
   '001-initial': initial,
   '002-key-purpose': keyPurpose,
+  '003-refresh-grace': refreshGrace,
 };

@@ -45,7 +45,7 @@ describe.each(await databaseTargets())('admin API on $kind', (target) => {
     expect(res.statusCode).toBe(200);
     const { clients } = res.json<{ clients: Record<string, unknown>[] }>();
     expect(clients.map((c) => c.client_id)).toContain('orders-web');
-    for (const c of clients) expect(Object.keys(c).sort()).toEqual(['audiences', 'auth_method', 'client_id', 'created_at', 'name', 'scopes', 'status', 'updated_at']);
+    for (const c of clients) expect(Object.keys(c).sort()).toEqual(['audiences', 'auth_method', 'client_id', 'created_at', 'name', 'refresh_grace_seconds', 'scopes', 'status', 'updated_at']);
   });
 
   it('updates scopes, audiences, name and status', async () => {
@@ -116,6 +116,25 @@ describe.each(await databaseTargets())('admin API on $kind', (target) => {
     const res = await admin('POST', '/admin/v1/clients', body);
     expect(res.statusCode).toBe(400);
     expect(oauthError(res)).toBe('invalid_request');
+  });
+
+  it('sets, changes and clears a refresh grace window; refuses values out of range', async () => {
+    const created = await admin('POST', '/admin/v1/clients', {
+      client_id: 'graced-web', name: 'Graced', auth_method: 'basic', scopes: ['orders.read'], audiences: ['orders-api'], refresh_grace_seconds: 15,
+    });
+    expect(created.statusCode).toBe(201);
+    expect(created.json()).toMatchObject({ refresh_grace_seconds: 15 });
+    const changed = await admin('PATCH', '/admin/v1/clients/graced-web', { refresh_grace_seconds: 0 });
+    expect(changed.json()).toMatchObject({ refresh_grace_seconds: 0 });
+    const cleared = await admin('PATCH', '/admin/v1/clients/graced-web', { refresh_grace_seconds: null });
+    expect(cleared.json()).toMatchObject({ refresh_grace_seconds: null });
+    for (const bad of [-1, 601, 1.5, '10', true]) {
+      const res = await admin('PATCH', '/admin/v1/clients/graced-web', { refresh_grace_seconds: bad });
+      expect(res.statusCode, JSON.stringify(bad)).toBe(400);
+      expect(oauthError(res)).toBe('invalid_request');
+    }
+    // A client created without one follows the server's REFRESH_GRACE_SECONDS.
+    expect((await admin('GET', '/admin/v1/clients/orders-web')).json()).toMatchObject({ refresh_grace_seconds: null });
   });
 
   it('refuses bad updates and rotations with 400 invalid_request', async () => {
