@@ -10,8 +10,8 @@ import {
   isSessionId,
   kidFromSessionId,
   makeIdempotencyKey,
-  zeroize,
   type PrivateKeyHandle,
+  type SessionKeyHandle,
 } from '@idsvc/protocol/web';
 import type { ProtocolApi } from './context.js';
 
@@ -54,8 +54,19 @@ export async function sessionInitMessage(
 export interface SessionKeys {
   sessionId: string;
   kid: string;
-  /** The 32-byte AES-256-GCM session key; the caller zeroizes it. */
-  key: Uint8Array;
+  /**
+   * The AES-256-GCM session key as an opaque handle (a non-extractable CryptoKey on
+   * WebCrypto); the caller calls `destroy()` when done with it.
+   */
+  key: SessionKeyHandle;
+  expiresInSec: number;
+}
+
+/** The fields of a 200 init answer, checked. */
+export interface SessionInitAnswer {
+  sessionId: string;
+  /** The sidecar's ephemeral point, 65 bytes. */
+  serverPublicKey: Uint8Array;
   expiresInSec: number;
 }
 
@@ -68,16 +79,10 @@ export class UnusableInitAnswerError extends Error {
 }
 
 /**
- * Check the 200 answer of an init (`fields`, its parsed JSON), then ECDH with the server's
- * point and HKDF into the session key. The private key is destroyed either way.
- * Throws {@link UnusableInitAnswerError}.
+ * Check the shape of a 200 init answer (`fields`, its parsed JSON) and decode the server's
+ * point. Throws {@link UnusableInitAnswerError}.
  */
-export async function completeSessionInit(
-  protocol: ProtocolApi,
-  clientId: string,
-  privateKey: PrivateKeyHandle,
-  fields: unknown,
-): Promise<SessionKeys> {
+export function readSessionInitAnswer(fields: unknown): SessionInitAnswer {
   const answer = typeof fields === 'object' && fields !== null ? (fields as Record<string, unknown>) : {};
   const { sessionId, serverPublicKey, expiresInSec } = answer;
   if (
@@ -89,18 +94,44 @@ export async function completeSessionInit(
     !Number.isInteger(expiresInSec) ||
     expiresInSec <= 0
   ) {
-    privateKey.destroy();
     throw new UnusableInitAnswerError('malformed');
   }
-  let shared: Uint8Array | undefined;
   try {
-    shared = await protocol.sharedSecret(privateKey, decodePublicKey(serverPublicKey));
-    const key = await protocol.deriveSessionKey(shared, sessionId, clientId);
+    return { sessionId, serverPublicKey: decodePublicKey(serverPublicKey), expiresInSec };
+  } catch {
+    throw new UnusableInitAnswerError('bad-point');
+  }
+}
+
+/**
+ * Check the 200 answer of an init (`fields`, its parsed JSON), then ECDH with the server's
+ * point and HKDF into the session key, all through opaque handles: on WebCrypto neither
+ * the shared secret nor the session key ever exists as bytes in script. The private key
+ * is destroyed either way. Throws {@link UnusableInitAnswerError}.
+ */
+export async function completeSessionInit(
+  protocol: ProtocolApi,
+  clientId: string,
+  privateKey: PrivateKeyHandle,
+  fields: unknown,
+): Promise<SessionKeys> {
+  let answer: SessionInitAnswer;
+  try {
+    answer = readSessionInitAnswer(fields);
+  } catch (err) {
+    privateKey.destroy();
+    throw err;
+  }
+  const { sessionId, expiresInSec } = answer;
+  let secret;
+  try {
+    secret = await protocol.agree(privateKey, answer.serverPublicKey);
+    const key = await protocol.sessionKey(secret, sessionId, clientId);
     return { sessionId, kid: kidFromSessionId(sessionId), key, expiresInSec };
   } catch {
     throw new UnusableInitAnswerError('bad-point');
   } finally {
-    zeroize(shared);
+    secret?.destroy();
     privateKey.destroy();
   }
 }

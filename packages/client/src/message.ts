@@ -12,13 +12,14 @@ import {
   makeIdempotencyKey,
   parseEnvelope,
   parseIdempotencyKey,
+  type SessionKey,
 } from '@idsvc/protocol/web';
 import type { ProtocolApi } from './context.js';
 
-/** What sealing needs of a session: its kid, its key and whose it is. `Session` fits. */
+/** What sealing needs of a session: its kid, its key (bytes or a handle) and whose it is. `Session` fits. */
 export interface SealingSession {
   readonly kid: string;
-  readonly key: Uint8Array;
+  readonly key: SessionKey;
   readonly clientId: string;
 }
 
@@ -105,8 +106,10 @@ export async function openMessage(
 
 export {
   completeSessionInit,
+  readSessionInitAnswer,
   sessionInitMessage,
   UnusableInitAnswerError,
+  type SessionInitAnswer,
   type SessionInitMessage,
   type SessionInitOptions,
   type SessionKeys,

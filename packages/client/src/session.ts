@@ -2,7 +2,7 @@
  * Sessions: the ECDH handshake with the sidecar (docs/protocol.md sections 3 and 4) and the
  * session key it yields, with its expiry and its zeroization.
  */
-import { PATHS, kidFromSessionId, zeroize } from '@idsvc/protocol/web';
+import { PATHS, kidFromSessionId, type SessionKeyHandle } from '@idsvc/protocol/web';
 import { errorFromAnswer, parseJson } from './answer.js';
 import type { ClientContext } from './context.js';
 import { ResponseError } from './errors.js';
@@ -20,8 +20,11 @@ export interface SessionBearer {
 }
 
 /**
- * An established session: its id, kid, expiry and the 32-byte AES key. The key lives only
- * here; {@link Session.zeroize} overwrites it, after which the session cannot seal anything.
+ * An established session: its id, kid, expiry and its AES-256-GCM key. The key is an
+ * opaque handle: on WebCrypto a non-extractable CryptoKey that script can use but never
+ * read, on node bytes behind the handle with no way out. Nothing on a session returns
+ * raw key material. {@link Session.zeroize} destroys the key, after which the session
+ * cannot seal anything.
  *
  * @example
  * ```ts
@@ -45,12 +48,12 @@ export class Session {
   readonly expiresInSec: number;
   /** When the sidecar's answer arrived (ms since the epoch, by the client's clock). */
   readonly establishedAt: number;
-  #key: Uint8Array | undefined;
+  #key: SessionKeyHandle | undefined;
 
   constructor(init: {
     sessionId: string;
     clientId: string;
-    key: Uint8Array;
+    key: SessionKeyHandle;
     expiresInSec: number;
     establishedAt: number;
     subject?: string | undefined;
@@ -85,15 +88,19 @@ export class Session {
     return this.#key === undefined;
   }
 
-  /** The session key. Throws `TypeError` after {@link Session.zeroize}. */
-  get key(): Uint8Array {
+  /**
+   * The session key as an opaque handle, to seal and open with (`@idsvc/client/message`).
+   * It has no bytes to give: on WebCrypto `crypto.subtle.exportKey` refuses it.
+   * Throws `TypeError` after {@link Session.zeroize}.
+   */
+  get key(): SessionKeyHandle {
     if (!this.#key) throw new TypeError('the session key has been zeroized; initialise a new session');
     return this.#key;
   }
 
-  /** Overwrite the key with zeros and forget it. Safe to call twice. */
+  /** Destroy the key (node: overwrite its bytes with zeros) and forget it. Safe to call twice. */
   zeroize(): void {
-    zeroize(this.#key);
+    this.#key?.destroy();
     this.#key = undefined;
   }
 
