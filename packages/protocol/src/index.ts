@@ -13,6 +13,7 @@ export { sharedSecretSync } from './node/ecdh.js';
 export { deriveSessionKeySync } from './node/hkdf.js';
 export { sealSync, openSync } from './node/envelope.js';
 export { sha256HexSync, signSync, verifySignatureSync } from './node/hmac.js';
+export { signHandshakeSync, deriveConfirmationKeySync, handshakeConfirmationSync } from './node/handshake.js';
 
 /**
  * The protocol on node:crypto (OpenSSL), ready to use.

@@ -2,6 +2,8 @@ import type { CryptoBackend, KeyPair, PrivateKeyHandle, SessionKey, SessionKeyHa
 import { agree, sharedSecret } from './ecdh.js';
 import { open } from './envelope/open.js';
 import { seal } from './envelope/seal.js';
+import { deriveConfirmationKey, handshakeConfirmation, verifyHandshakeConfirmation } from './handshake/confirm.js';
+import { verifyHandshakeSignature, type HandshakePublicJwk } from './handshake/signature.js';
 import { deriveSessionKey, deriveSessionKeyHandle, importSessionKey } from './hkdf.js';
 import { sha256Hex, sign, type SignatureInput } from './hmac/sign.js';
 import { verifySignature, type VerifyInput } from './hmac/verify.js';
@@ -38,6 +40,14 @@ export interface Protocol {
   sign(input: SignatureInput): Promise<string>;
   /** Constant-time check of an `X-Signature`; `false` for a wrong or malformed one. */
   verifySignature(input: VerifyInput): Promise<boolean>;
+  /** The 32-byte key confirmation key of a session (section 12.1): its own HKDF label, never the session key. */
+  deriveConfirmationKey(sharedSecret: Uint8Array, sessionId: string, clientId: string): Promise<Uint8Array>;
+  /** HMAC-SHA256 of a handshake transcript under the confirmation key (32 bytes). */
+  handshakeConfirmation(confirmationKey: Uint8Array, transcript: Uint8Array): Promise<Uint8Array>;
+  /** Constant-time check of `X-Handshake-Confirm` (base64 or bytes); `false` when missing, malformed or wrong. */
+  verifyHandshakeConfirmation(confirmationKey: Uint8Array, transcript: Uint8Array, mac: Uint8Array | string | undefined): Promise<boolean>;
+  /** Check of `X-Handshake-Signature` (base64 or bytes) by a JWK; `false` when missing, malformed or wrong; `TypeError` for a JWK that is not ES256. */
+  verifyHandshakeSignature(jwk: HandshakePublicJwk, transcript: Uint8Array, signature: Uint8Array | string | undefined): Promise<boolean>;
 }
 
 /**
@@ -72,5 +82,11 @@ export function createProtocol(backend: CryptoBackend): Protocol {
     sha256Hex: (data: Uint8Array | string) => sha256Hex(backend, data),
     sign: (input: SignatureInput) => sign(backend, input),
     verifySignature: (input: VerifyInput) => verifySignature(backend, input),
+    deriveConfirmationKey: (secret: Uint8Array, sessionId: string, clientId: string) => deriveConfirmationKey(backend, secret, sessionId, clientId),
+    handshakeConfirmation: (key: Uint8Array, transcript: Uint8Array) => handshakeConfirmation(backend, key, transcript),
+    verifyHandshakeConfirmation: (key: Uint8Array, transcript: Uint8Array, mac: Uint8Array | string | undefined) =>
+      verifyHandshakeConfirmation(backend, key, transcript, mac),
+    verifyHandshakeSignature: (jwk: HandshakePublicJwk, transcript: Uint8Array, signature: Uint8Array | string | undefined) =>
+      verifyHandshakeSignature(backend, jwk, transcript, signature),
   });
 }

@@ -50,6 +50,7 @@ describe('the vector files', () => {
       'negative.json',
       'p256_public_keys.json',
       'session_chain.json',
+      'signed_handshake.json',
     ]);
   });
 

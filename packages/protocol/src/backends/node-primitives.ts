@@ -8,9 +8,13 @@ import {
   createECDH,
   createHash,
   createHmac,
+  createPublicKey,
   hkdfSync,
+  sign as nodeSign,
   timingSafeEqual,
+  verify as nodeVerify,
   type ECDH,
+  type KeyObject,
 } from 'node:crypto';
 import type { KeyPair, PrivateKeyHandle, SessionKey, SessionKeyHandle, SharedSecretHandle } from './types.js';
 
@@ -206,4 +210,21 @@ export function hmacSha256VerifyNode(key: Uint8Array, data: Uint8Array, mac: Uin
   const ok = mac.length === expected.length && timingSafeEqual(expected, mac);
   expected.fill(0);
   return ok;
+}
+
+/** DER prefix of a SubjectPublicKeyInfo for an uncompressed P-256 point; the 65 bytes follow. */
+const SPKI_P256_PREFIX = Buffer.from('3059301306072a8648ce3d020106082a8648ce3d030107034200', 'hex');
+
+/** ECDSA P-256 / SHA-256 check of an r || s signature by a validated 65-byte public key. */
+export function es256VerifyNode(publicKey: Uint8Array, data: Uint8Array, signature: Uint8Array): boolean {
+  const key = createPublicKey({ key: Buffer.concat([SPKI_P256_PREFIX, publicKey]), format: 'der', type: 'spki' });
+  return nodeVerify('sha256', data, { key, dsaEncoding: 'ieee-p1363' }, signature);
+}
+
+/** ECDSA P-256 / SHA-256 signature, r || s (64 bytes), by a P-256 private KeyObject. */
+export function es256SignNode(privateKey: KeyObject, data: Uint8Array): Uint8Array {
+  if (privateKey.type !== 'private' || privateKey.asymmetricKeyType !== 'ec' || privateKey.asymmetricKeyDetails?.namedCurve !== 'prime256v1') {
+    throw new TypeError('the handshake key must be a P-256 private KeyObject');
+  }
+  return new Uint8Array(nodeSign('sha256', data, { key: privateKey, dsaEncoding: 'ieee-p1363' }));
 }

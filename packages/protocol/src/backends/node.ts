@@ -1,6 +1,7 @@
 import {
   agreeNode,
   aesGcmOpenNode,
+  es256VerifyNode,
   aesGcmSealNode,
   deriveAesKeyNode,
   ecdhNode,
@@ -42,4 +43,5 @@ export const nodeBackend: CryptoBackend = {
   sha256: async (data) => sha256Node(data),
   hmacSha256: async (key, data) => hmacSha256Node(key, data),
   hmacSha256Verify: async (key, data, mac) => hmacSha256VerifyNode(key, data, mac),
+  es256Verify: async (publicKey, data, signature) => es256VerifyNode(publicKey, data, signature),
 };

@@ -95,4 +95,9 @@ export interface CryptoBackend {
   hmacSha256(key: Uint8Array, data: Uint8Array): Promise<Uint8Array>;
   /** Whether `mac` (32 bytes) is the HMAC-SHA256 of `data`, compared in constant time. */
   hmacSha256Verify(key: Uint8Array, data: Uint8Array, mac: Uint8Array): Promise<boolean>;
+  /**
+   * Whether `signature` (64 bytes, r || s) is an ECDSA P-256 / SHA-256 signature of `data`
+   * by the validated 65-byte public key `publicKey`.
+   */
+  es256Verify(publicKey: Uint8Array, data: Uint8Array, signature: Uint8Array): Promise<boolean>;
 }

@@ -207,4 +207,10 @@ export const webCryptoBackend: CryptoBackend = {
     if (mac.length !== 32) return false;
     return subtle().verify('HMAC', await hmacKey(key, 'verify'), bufferSource(mac), bufferSource(data));
   },
+
+  async es256Verify(publicKey, data, signature): Promise<boolean> {
+    // WebCrypto's ECDSA signature format is r || s (IEEE P1363), the protocol's own.
+    const key = await subtle().importKey('raw', bufferSource(publicKey), { name: 'ECDSA', namedCurve: 'P-256' }, false, ['verify']);
+    return subtle().verify({ name: 'ECDSA', hash: 'SHA-256' }, key, bufferSource(signature), bufferSource(data));
+  },
 };

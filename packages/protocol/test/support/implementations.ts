@@ -4,7 +4,10 @@
  */
 import {
   createProtocol,
+  deriveConfirmationKeySync,
   deriveSessionKeySync,
+  decodeBase64,
+  handshakeConfirmationSync,
   generateKeyPairSync,
   importPrivateKeySync,
   nodeBackend,
@@ -38,6 +41,11 @@ const syncOperations: Operations = {
   sha256Hex: async (data) => sha256HexSync(data),
   sign: async (input) => signSync(input),
   verifySignature: async (input) => verifySignatureSync(input),
+  deriveConfirmationKey: async (secret, sessionId, clientId) => deriveConfirmationKeySync(secret, sessionId, clientId),
+  handshakeConfirmation: async (key, transcript) => decodeBase64(handshakeConfirmationSync(key, transcript)),
+  // The node entry has no synchronous checks of a handshake: clients verify, and they use a backend.
+  verifyHandshakeConfirmation: (key, transcript, mac) => nodeProtocol.verifyHandshakeConfirmation(key, transcript, mac),
+  verifyHandshakeSignature: (jwk, transcript, signature) => nodeProtocol.verifyHandshakeSignature(jwk, transcript, signature),
 };
 
 /** `[label, operations]` pairs for `describe.each`. */
