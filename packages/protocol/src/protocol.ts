@@ -2,7 +2,7 @@ import type { CryptoBackend, KeyPair, PrivateKeyHandle, SessionKey, SessionKeyHa
 import { agree, sharedSecret } from './ecdh.js';
 import { open } from './envelope/open.js';
 import { seal } from './envelope/seal.js';
-import { deriveConfirmationKey, handshakeConfirmation, verifyHandshakeConfirmation } from './handshake/confirm.js';
+import { confirmHandshake, deriveConfirmationKey, handshakeConfirmation, verifyHandshakeConfirmation } from './handshake/confirm.js';
 import { verifyHandshakeSignature, type HandshakePublicJwk } from './handshake/signature.js';
 import { deriveSessionKey, deriveSessionKeyHandle, importSessionKey } from './hkdf.js';
 import { sha256Hex, sign, type SignatureInput } from './hmac/sign.js';
@@ -46,6 +46,11 @@ export interface Protocol {
   handshakeConfirmation(confirmationKey: Uint8Array, transcript: Uint8Array): Promise<Uint8Array>;
   /** Constant-time check of `X-Handshake-Confirm` (base64 or bytes); `false` when missing, malformed or wrong. */
   verifyHandshakeConfirmation(confirmationKey: Uint8Array, transcript: Uint8Array, mac: Uint8Array | string | undefined): Promise<boolean>;
+  /**
+   * The same check of `X-Handshake-Confirm` from an opaque shared secret (see `agree`): the
+   * confirmation key is derived and used inside the backend, never handed out.
+   */
+  confirmHandshake(secret: SharedSecretHandle, sessionId: string, clientId: string, transcript: Uint8Array, mac: Uint8Array | string | undefined): Promise<boolean>;
   /** Check of `X-Handshake-Signature` (base64 or bytes) by a JWK; `false` when missing, malformed or wrong; `TypeError` for a JWK that is not ES256. */
   verifyHandshakeSignature(jwk: HandshakePublicJwk, transcript: Uint8Array, signature: Uint8Array | string | undefined): Promise<boolean>;
 }
@@ -86,6 +91,8 @@ export function createProtocol(backend: CryptoBackend): Protocol {
     handshakeConfirmation: (key: Uint8Array, transcript: Uint8Array) => handshakeConfirmation(backend, key, transcript),
     verifyHandshakeConfirmation: (key: Uint8Array, transcript: Uint8Array, mac: Uint8Array | string | undefined) =>
       verifyHandshakeConfirmation(backend, key, transcript, mac),
+    confirmHandshake: (secret: SharedSecretHandle, sessionId: string, clientId: string, transcript: Uint8Array, mac: Uint8Array | string | undefined) =>
+      confirmHandshake(backend, secret, sessionId, clientId, transcript, mac),
     verifyHandshakeSignature: (jwk: HandshakePublicJwk, transcript: Uint8Array, signature: Uint8Array | string | undefined) =>
       verifyHandshakeSignature(backend, jwk, transcript, signature),
   });

@@ -30,7 +30,18 @@ interface ChainCase {
   response: Message;
 }
 
+interface SignedCase {
+  name: string;
+  clientId: string;
+  clientPrivateKeyHex: string;
+  serverPublicKeyB64: string;
+  sessionId: string;
+  transcriptHex: string;
+  confirmHex: string;
+}
+
 const chain = loadVectors<ChainCase>('session_chain.json');
+const signed = loadVectors<SignedCase>('signed_handshake.json');
 const clientId = 'dev-client';
 
 describe.each(implementations)('%s', (_label, p) => {
@@ -46,6 +57,25 @@ describe.each(implementations)('%s', (_label, p) => {
       expect(text(await p.open(key, aad, parseEnvelope({ payload: message.payloadB64 })))).toBe(message.plaintext);
     }
     key.destroy();
+  });
+
+  it.each(signed.cases.map((c) => [c.name, c] as const))('the key confirmation of the signed-handshake vector checks out from the opaque secret: %s', async (_name, c) => {
+    const client = await p.importPrivateKey(hex(c.clientPrivateKeyHex));
+    const secret = await p.agree(client.privateKey, decodePublicKey(c.serverPublicKeyB64));
+    const transcript = hex(c.transcriptHex);
+    const mac = hex(c.confirmHex);
+    expect(await p.confirmHandshake(secret, c.sessionId, c.clientId, transcript, mac)).toBe(true);
+    expect(await p.confirmHandshake(secret, c.sessionId, c.clientId, transcript, encodeBase64(mac))).toBe(true);
+    // Another client id, session or transcript: another key or message, no match.
+    expect(await p.confirmHandshake(secret, c.sessionId, `${c.clientId}x`, transcript, mac)).toBe(false);
+    expect(await p.confirmHandshake(secret, `S-${'0'.repeat(32)}`, c.clientId, transcript, mac)).toBe(false);
+    const altered = new Uint8Array(transcript);
+    altered[altered.length - 1]! ^= 1;
+    expect(await p.confirmHandshake(secret, c.sessionId, c.clientId, altered, mac)).toBe(false);
+    // Missing or malformed headers are a plain no.
+    expect(await p.confirmHandshake(secret, c.sessionId, c.clientId, transcript, undefined)).toBe(false);
+    expect(await p.confirmHandshake(secret, c.sessionId, c.clientId, transcript, 'not base64')).toBe(false);
+    secret.destroy();
   });
 
   it('a client holding handles and a server holding bytes talk to each other', async () => {

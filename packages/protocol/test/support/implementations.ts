@@ -46,6 +46,7 @@ const syncOperations: Operations = {
   // The node entry has no synchronous checks of a handshake: clients verify, and they use a backend.
   verifyHandshakeConfirmation: (key, transcript, mac) => nodeProtocol.verifyHandshakeConfirmation(key, transcript, mac),
   verifyHandshakeSignature: (jwk, transcript, signature) => nodeProtocol.verifyHandshakeSignature(jwk, transcript, signature),
+  confirmHandshake: nodeProtocol.confirmHandshake,
 };
 
 /** `[label, operations]` pairs for `describe.each`. */
