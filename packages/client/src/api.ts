@@ -7,14 +7,17 @@ export { IdentityClientCore, ROUTES, type IdentityClientOptions, type IdentityCl
 export type { ClientContext, ProtocolApi } from './context.js';
 export type { Transport } from './http.js';
 export {
+  HandshakeUnverifiedError,
   IdentityClientError,
   NetworkError,
   ResponseError,
   ServiceError,
   TimeoutError,
   type ClientErrorCode,
+  type HandshakeFailure,
   type IdentityErrorCode,
 } from './errors.js';
+export { jwkThumbprint, SERVER_KEYS_MAX_AGE_SEC, SERVER_KEYS_MIN_REFETCH_SEC, type ServerKeys } from './server-keys.js';
 export { initSession, Session, SESSION_INIT_PATH, type SessionBearer, type SessionResult } from './session.js';
 export type {
   AuthMethod,

@@ -6,6 +6,7 @@ import { PATHS, encodeBase64 } from '@idsvc/protocol/web';
 import type { ClientContext, ProtocolApi } from './context.js';
 import { ServiceError } from './errors.js';
 import { exchange, type EncryptedRequest } from './exchange.js';
+import { serverKeySource, type ServerKeys } from './server-keys.js';
 import { initSession, Session, type SessionBearer, type SessionResult } from './session.js';
 import type {
   AuthMethod,
@@ -53,6 +54,15 @@ export interface IdentityClientOptions {
   renewSession?: boolean;
   /** Treat a session as expired this many seconds early, so it never lapses in flight (default 30). */
   expiryMarginSec?: number;
+  /**
+   * The sidecar's handshake keys: its key set URL (normally
+   * `<sidecarUrl>/.well-known/sidecar-jwks.json`), a key set object, or pinned keys. When
+   * set, every session init must be signed by one of them and carry a matching key
+   * confirmation, or it fails with `HandshakeUnverifiedError` before anything is sent
+   * under the session (docs/protocol.md section 12.1). Unset: the handshake is not
+   * checked, as before, and anyone able to rewrite the traffic can read it.
+   */
+  serverKeys?: ServerKeys;
 }
 
 /** Options of the environment-neutral client: the crypto API must be given. */
@@ -101,12 +111,15 @@ export class IdentityClientCore {
     this.#secret = options.clientSecret;
     this.#renew = options.renewSession ?? true;
     this.#marginSec = options.expiryMarginSec ?? 30;
+    const transport = { fetch: fetchFn, timeoutMs: options.timeoutMs ?? 10_000 };
+    const now = options.now ?? Date.now;
     this.#ctx = {
       protocol: options.protocol,
-      transport: { fetch: fetchFn, timeoutMs: options.timeoutMs ?? 10_000 },
+      transport,
       sidecarUrl: options.sidecarUrl,
       clientId: options.clientId,
-      now: options.now ?? Date.now,
+      now,
+      serverKeys: options.serverKeys === undefined ? undefined : serverKeySource(options.serverKeys, { protocol: options.protocol, transport, now }),
     };
   }
 

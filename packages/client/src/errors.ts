@@ -7,7 +7,7 @@ import type { WireErrorCode } from '@idsvc/protocol/web';
 import type { WireExchange } from './wire.js';
 
 /** Codes the SDK uses when the service itself did not name an OAuth error. */
-export type ClientErrorCode = 'timeout' | 'network_error' | 'invalid_response';
+export type ClientErrorCode = 'timeout' | 'network_error' | 'invalid_response' | 'handshake_unverified';
 
 /** Every `code` an SDK error can carry: a wire error code of the service, or one of the SDK's own. */
 export type IdentityErrorCode = WireErrorCode | ClientErrorCode;
@@ -115,5 +115,45 @@ export class ResponseError extends IdentityClientError {
   constructor(status: number, message: string, wire?: WireExchange) {
     super('invalid_response', status, message, wire);
     this.name = 'ResponseError';
+  }
+}
+
+/** Why a signed session init was refused (see {@link HandshakeUnverifiedError}). */
+export type HandshakeFailure =
+  /** The answer lacks `X-Handshake-Kid`, `X-Handshake-Signature` or `X-Handshake-Confirm`, or one is malformed. */
+  | 'missing'
+  /** `X-Handshake-Kid` names no key the client trusts: unknown, or retired and dropped from the key set. */
+  | 'unknown_key'
+  /** The signature does not verify under that key over this handshake's transcript. */
+  | 'bad_signature'
+  /** The key confirmation MAC does not match: whoever answered does not hold this session's secret. */
+  | 'bad_confirmation'
+  /** The sidecar's key set (`serverKeys` URL) could not be fetched or read. */
+  | 'keys_unavailable';
+
+/**
+ * With `serverKeys` configured, the session init answer could not be shown to come from
+ * the sidecar (docs/protocol.md section 12.1). The session was discarded before anything
+ * was sent under it; nothing is retried. `reason` says which check failed, for logs; it is
+ * the client's own finding and tells an attacker nothing it does not know.
+ *
+ * @example
+ * ```ts
+ * try {
+ *   await client.initSession();
+ * } catch (err) {
+ *   if (err instanceof HandshakeUnverifiedError) alert(`not talking to our sidecar (${err.reason})`);
+ * }
+ * ```
+ */
+export class HandshakeUnverifiedError extends IdentityClientError {
+  static readonly code = 'handshake_unverified';
+  declare readonly code: 'handshake_unverified';
+  readonly reason: HandshakeFailure;
+
+  constructor(reason: HandshakeFailure, status: number, wire?: WireExchange, options?: { cause?: unknown }) {
+    super(HandshakeUnverifiedError.code, status, `the session init answer is not vouched for by the sidecar (${reason})`, wire, options);
+    this.name = 'HandshakeUnverifiedError';
+    this.reason = reason;
   }
 }

@@ -109,6 +109,7 @@ export {
   readSessionInitAnswer,
   sessionInitMessage,
   UnusableInitAnswerError,
+  type InitAnswerCheck,
   type SessionInitAnswer,
   type SessionInitMessage,
   type SessionInitOptions,

@@ -5,8 +5,9 @@
 import { PATHS, kidFromSessionId, type SessionKeyHandle } from '@idsvc/protocol/web';
 import { errorFromAnswer, parseJson } from './answer.js';
 import type { ClientContext } from './context.js';
-import { ResponseError } from './errors.js';
-import { UnusableInitAnswerError, completeSessionInit, sessionInitMessage } from './handshake.js';
+import { HandshakeUnverifiedError, ResponseError } from './errors.js';
+import { HandshakeRefusedError, authenticateHandshake } from './handshake-auth.js';
+import { UnusableInitAnswerError, completeSessionInit, sessionInitMessage, type InitAnswerCheck } from './handshake.js';
 import { joinUrl, post } from './http.js';
 import { elapsedMs, headersToObject, maskHeaders, type WireExchange } from './wire.js';
 
@@ -48,6 +49,11 @@ export class Session {
   readonly expiresInSec: number;
   /** When the sidecar's answer arrived (ms since the epoch, by the client's clock). */
   readonly establishedAt: number;
+  /**
+   * The `kid` of the sidecar handshake key whose signature and key confirmation the client
+   * checked (with the `serverKeys` option); undefined when the init was not checked.
+   */
+  readonly handshakeKid: string | undefined;
   #key: SessionKeyHandle | undefined;
 
   constructor(init: {
@@ -57,6 +63,7 @@ export class Session {
     expiresInSec: number;
     establishedAt: number;
     subject?: string | undefined;
+    handshakeKid?: string | undefined;
   }) {
     this.sessionId = init.sessionId;
     this.kid = kidFromSessionId(init.sessionId);
@@ -65,6 +72,7 @@ export class Session {
     this.subject = init.subject;
     this.expiresInSec = init.expiresInSec;
     this.establishedAt = init.establishedAt;
+    this.handshakeKid = init.handshakeKid;
     this.#key = init.key;
   }
 
@@ -112,6 +120,7 @@ export class Session {
       authenticated: this.authenticated,
       subject: this.subject,
       expiresInSec: this.expiresInSec,
+      handshakeKid: this.handshakeKid,
     };
   }
 }
@@ -125,6 +134,9 @@ export interface SessionResult {
 /**
  * Run the handshake: make an ephemeral P-256 key pair, send its public key, derive the
  * session key from the sidecar's answer. With `bearer`, the session is authenticated.
+ * With `ctx.serverKeys`, the answer must carry a valid signature by a trusted sidecar
+ * handshake key and a matching key confirmation, or no session is made and
+ * `HandshakeUnverifiedError` is thrown (fail closed).
  * Throws a typed `IdentityClientError` subclass on any failure. Most callers use
  * `IdentityClient.initSession()` instead, which also keeps and replaces the session.
  *
@@ -141,7 +153,7 @@ export async function initSession(
 ): Promise<SessionResult> {
   const startedAt = performance.now();
   const url = joinUrl(ctx.sidecarUrl, SESSION_INIT_PATH);
-  const { headers, body, privateKey } = await sessionInitMessage(ctx.protocol, ctx.clientId, {
+  const { headers, body, privateKey, publicKey, idempotencyKey } = await sessionInitMessage(ctx.protocol, ctx.clientId, {
     now: ctx.now(),
     bearer: bearer?.accessToken,
     subject: bearer?.subject,
@@ -167,10 +179,24 @@ export async function initSession(
     wire.responseBodyPlaintext = answer.text;
     if (answer.status !== 200) throw errorFromAnswer(answer.status, answer.text, false, snapshot());
     const fields = parseJson(answer.text, answer.status, snapshot());
+    const serverKeys = ctx.serverKeys;
+    const check: InitAnswerCheck | undefined = serverKeys
+      ? (init, secret) =>
+          authenticateHandshake(
+            { protocol: ctx.protocol, keys: serverKeys, signal },
+            { clientId: ctx.clientId, publicKey, idempotencyKey, subject: bearer?.subject },
+            init,
+            (name) => answer.headers.get(name),
+            secret,
+          )
+      : undefined;
     let keys;
     try {
-      keys = await completeSessionInit(ctx.protocol, ctx.clientId, privateKey, fields);
+      keys = await completeSessionInit(ctx.protocol, ctx.clientId, privateKey, fields, check);
     } catch (err) {
+      if (err instanceof HandshakeRefusedError) {
+        throw new HandshakeUnverifiedError(err.reason, answer.status, snapshot(), { cause: err.cause });
+      }
       if (!(err instanceof UnusableInitAnswerError)) throw err;
       throw new ResponseError(answer.status, err.message, snapshot());
     }
@@ -181,6 +207,7 @@ export async function initSession(
       expiresInSec: keys.expiresInSec,
       establishedAt: ctx.now(),
       subject: bearer?.subject,
+      handshakeKid: keys.handshakeKid,
     });
     return { session, wire: snapshot() };
   } finally {
