@@ -3,8 +3,7 @@
  * the sidecar's published key set, from a key set given in configuration, or pinned.
  * A session init is trusted only when its `X-Handshake-Kid` is found here.
  */
-import { encodeBase64, handshakePublicKeyFromJwk, type HandshakePublicJwk } from '@idsvc/protocol/web';
-import type { ProtocolApi } from './context.js';
+import { encodeBase64, handshakePublicKeyFromJwk, type HandshakePublicJwk, type Protocol as ProtocolApi } from '@idsvc/protocol/web';
 import type { Transport } from './http.js';
 
 /**
