@@ -3,7 +3,7 @@
  * transcript bytes, confirmation key and MAC, and the ES256 signature, on every backend;
  * then what a client relies on: any substituted value breaks the signature and the MAC.
  */
-import { createPrivateKey } from 'node:crypto';
+import { createPrivateKey, type JsonWebKey as NodeJwk } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import {
   buildHandshakeTranscript,
@@ -71,7 +71,7 @@ function fieldsOf(c: SignedHandshakeCase): HandshakeTranscriptFields {
 function handshakePrivateKey(c: SignedHandshakeCase) {
   const d = Buffer.from(c.handshakeKey.privateKeyHex, 'hex').toString('base64url');
   const { kty, crv, x, y } = c.handshakeKey.publicJwk;
-  return createPrivateKey({ key: { kty, crv, x, y, d } as JsonWebKey, format: 'jwk' });
+  return createPrivateKey({ key: { kty, crv, x, y, d } as NodeJwk, format: 'jwk' });
 }
 
 describe('the signed handshake vector', () => {

@@ -32,6 +32,8 @@ export const INTERNAL_PATHS = {
   bearerVerify: '/internal/v1/bearer/verify',
   /** `GET`: may this client id open a session? Answers {@link ClientStatusAnswer}, or 404 for an unknown id. */
   clientStatus: '/internal/v1/clients/:id',
+  /** `GET`: the sidecar's handshake keys (docs/protocol.md section 12.1). Answers {@link HandshakeKeysAnswer}. */
+  handshakeKeys: '/internal/v1/handshake-keys',
 } as const;
 
 /** The client status path of one client id, URL-encoded in place of `:id`. */
@@ -51,6 +53,35 @@ export interface BearerVerifyAnswer {
 export interface ClientStatusAnswer {
   id: string;
   status: 'active' | 'disabled';
+}
+
+/** A public handshake key as the sidecar publishes it in `/.well-known/sidecar-jwks.json`. */
+export interface HandshakePublicJwk {
+  kty: 'EC';
+  crv: 'P-256';
+  x: string;
+  y: string;
+  kid: string;
+  use: 'sig';
+  alg: 'ES256';
+}
+
+/**
+ * The 200 answer of {@link INTERNAL_PATHS.handshakeKeys}. The identity API keeps the keys
+ * (encrypted at rest, rotated with the token keys' machinery); the sidecar holds the
+ * active private key in memory only and asks again by `refresh_at`.
+ */
+export interface HandshakeKeysAnswer {
+  /** The public set to publish: active first, then next, then retired keys still in their window. */
+  keys: HandshakePublicJwk[];
+  /** The key that signs now. */
+  active: {
+    kid: string;
+    /** base64 of the PKCS#8 DER private key. It travels only on the internal channel. */
+    pkcs8: string;
+  };
+  /** When (ms since the epoch) the sidecar must ask again: the active key's retirement, or sooner. */
+  refresh_at: number;
 }
 
 /** Remove every `x-idsvc-*` header from a client request's (lower-cased) header map, in place. */

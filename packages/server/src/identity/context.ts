@@ -25,6 +25,8 @@ export interface IdentityServices {
   /** Vouches for the sidecar's `x-idsvc-*` headers; `undefined` trusts none. */
   readonly internalSecret: string | undefined;
   readonly signingKeys: SigningKeyService;
+  /** The sidecar's handshake keys (docs/protocol.md section 12.1), handed to it over the internal route. */
+  readonly handshakeKeys: SigningKeyService;
   readonly clientAuth: ClientAuthenticator;
   readonly verifier: AccessTokenVerifier;
   readonly issuer: TokenIssuer;
@@ -92,7 +94,19 @@ export async function createIdentityServices(options: IdentityServicesOptions): 
     refreshTokenTtlSec: id.refreshTokenTtlSec,
     onRotation: () => options.events?.signingKeyRotation?.(),
   });
+  // The sidecar's handshake keys rotate like the token keys. A retired one stays published
+  // while a session it vouched for may still be live, so a client can still check it.
+  const handshakeKeys = new SigningKeyService({
+    db,
+    secretBox,
+    clock,
+    purpose: 'handshake',
+    rotationSec: id.signingKeyRotationSec,
+    accessTokenTtlSec: config.sidecar.sessionTtlAuthenticatedSec,
+    refreshTokenTtlSec: config.sidecar.sessionTtlAuthenticatedSec,
+  });
   await signingKeys.start();
+  await handshakeKeys.start();
   const clientAuth = new ClientAuthenticator({
     db,
     secretBox,
@@ -141,6 +155,7 @@ export async function createIdentityServices(options: IdentityServicesOptions): 
     clock,
     internalSecret: options.internalSecret,
     signingKeys,
+    handshakeKeys,
     clientAuth,
     verifier,
     issuer,

@@ -221,13 +221,31 @@ function sidecarPaths(): Record<string, unknown> {
         responses: {
           '200': {
             ...json('The session. `X-Kid` carries the key id every encrypted request of the session names.', 'SessionInitAnswer'),
-            headers: { 'X-Kid': { description: 'The key id of the session.', schema: { type: 'string' } } },
+            headers: {
+              'X-Kid': { description: 'The key id of the session.', schema: { type: 'string' } },
+              'X-Handshake-Kid': { description: 'The `kid` of the handshake key that signed, in `/.well-known/sidecar-jwks.json` (docs/protocol.md section 12.1).', schema: { type: 'string' } },
+              'X-Handshake-Signature': { description: 'base64 of the ES256 signature (r || s) over the session init transcript.', schema: { type: 'string' } },
+              'X-Handshake-Confirm': { description: 'base64 of the HMAC-SHA256 of the transcript under the key confirmation key.', schema: { type: 'string' } },
+            },
           },
           '400': sidecarError('A header or the key is malformed (`invalid_request`), or the timestamp is outside the window (`invalid_timestamp`).'),
           '401': sidecarError('Unknown or disabled client (`invalid_client`), or a bearer that does not hold (`unauthorized`).'),
           '409': sidecarError('The nonce was used before (`replay_detected`).'),
           '502': sidecarError('The identity API cannot be reached (`upstream_unavailable`).'),
-          '503': sidecarError('The session or nonce store is unavailable (`temporarily_unavailable`).'),
+          '503': sidecarError('The session or nonce store, or the handshake key, is unavailable (`temporarily_unavailable`).'),
+        },
+      },
+    },
+    '/.well-known/sidecar-jwks.json': {
+      get: {
+        tags: ['sidecar'],
+        summary: 'The sidecar’s handshake keys (JWK Set)',
+        description:
+          'The public ES256 keys that sign session init answers: the active key first, then the next one, then retired ones still in their window. Separate from the token keys of `/.well-known/jwks.json`; see docs/protocol.md section 12.1.',
+        servers: SIDECAR_SERVERS,
+        responses: {
+          '200': json('The key set.', 'Jwks'),
+          '503': sidecarError('The handshake keys cannot be had from the identity API (`temporarily_unavailable`).'),
         },
       },
     },
@@ -235,7 +253,7 @@ function sidecarPaths(): Record<string, unknown> {
 }
 
 const SIDECAR_TAG_DESCRIPTION = [
-  'The sidecar (default port 8141) serves `POST /api/v1/session/init` and the four token routes on the same paths as the identity API: `/api/v1/token/issue`, `/api/v1/introspect`, `/api/v1/token`, `/api/v1/revoke`.',
+  'The sidecar (default port 8141) serves `POST /api/v1/session/init`, `GET /.well-known/sidecar-jwks.json` and the four token routes on the same paths as the identity API: `/api/v1/token/issue`, `/api/v1/introspect`, `/api/v1/token`, `/api/v1/revoke`.',
   'Through the sidecar a token route takes the headers `X-ClientId`, `X-Kid` (from session init) and `X-Idempotency-Key`, and an `Envelope` body whose plaintext is the identity route’s JSON body, sealed with the session key under the AAD of docs/protocol.md. The answer is an `Envelope` sealing the identity API’s status body, or a plaintext `SidecarError` when the request cannot be opened.',
 ].join('\n\n');
 

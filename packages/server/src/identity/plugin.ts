@@ -13,6 +13,7 @@ import { bearerVerifyOperation } from './routes/bearer-verify.js';
 import { clientStatusRoute } from './routes/client-status.js';
 import { introspectOperation } from './routes/introspect.js';
 import { issueOperation } from './routes/issue.js';
+import { handshakeKeysRoute } from './routes/handshake-keys.js';
 import { jwksRoute } from './routes/jwks.js';
 import { metadataRoute } from './routes/metadata.js';
 import type { IdentityRoute } from './routes/route.js';
@@ -29,7 +30,7 @@ export function identityOperations(services: IdentityServices): Operation[] {
   return [issueOperation, introspectOperation, tokenOperation, revokeOperation, bearerVerifyOperation].map((make) => make(services));
 }
 
-const ROUTES: readonly IdentityRoute[] = [jwksRoute, metadataRoute, clientStatusRoute];
+const ROUTES: readonly IdentityRoute[] = [jwksRoute, metadataRoute, clientStatusRoute, handshakeKeysRoute];
 
 /**
  * Register the identity API. Errors inside it answer in the OAuth shape; unknown routes are

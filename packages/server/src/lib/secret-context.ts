@@ -15,3 +15,11 @@ export function clientSecretContext(clientId: string): string {
 export function signingKeyContext(kid: string): string {
   return `signing-key:${kid}`;
 }
+
+/**
+ * The context under which a handshake key's private key is sealed at rest: distinct from
+ * {@link signingKeyContext}, so a token key's box never opens as a handshake key or back.
+ */
+export function handshakeKeyContext(kid: string): string {
+  return `handshake-key:${kid}`;
+}

@@ -17,6 +17,8 @@ import { opsServerOptions, registerOps } from '../ops/index.js';
 import { SidecarMetrics } from './metrics.js';
 import { FORWARDED_PATHS, forwardHandler } from './routes/forward.js';
 import { SESSION_INIT_PATH, sessionInitHandler } from './routes/session-init.js';
+import { SIDECAR_JWKS_PATH, sidecarJwksHandler } from './routes/sidecar-jwks.js';
+import { type HandshakeKeySource, upstreamHandshakeKeys } from './handshake-keys.js';
 import type { Upstream } from './upstream.js';
 
 /** Largest request head (request line + headers) accepted; beyond it 431. */
@@ -40,6 +42,8 @@ export interface SidecarAppOptions {
   generateKeyPair?: () => KeyPair;
   /** Session ids; injectable to replay fixed vectors. */
   newSessionId?: () => string;
+  /** Where the handshake key comes from; default: the identity API behind `upstream`. */
+  handshakeKeys?: HandshakeKeySource;
 }
 
 /**
@@ -77,6 +81,7 @@ export async function createSidecarApp(options: SidecarAppOptions): Promise<Fast
     nonces: stores.nonces,
     upstream: options.upstream,
     clients: options.clients,
+    handshakeKeys: options.handshakeKeys ?? upstreamHandshakeKeys(options.upstream, options.internalSecret, clock),
     internalSecret: options.internalSecret,
     generateKeyPair: options.generateKeyPair ?? generateKeyPairSync,
     newSessionId: options.newSessionId ?? newSessionId,
@@ -103,6 +108,7 @@ export async function createSidecarApp(options: SidecarAppOptions): Promise<Fast
   await registerCors(app, config.sidecar.corsOrigins);
 
   app.post(SESSION_INIT_PATH, sessionInitHandler(ctx));
+  app.get(SIDECAR_JWKS_PATH, sidecarJwksHandler(ctx));
   for (const path of FORWARDED_PATHS) app.post(path, forwardHandler(ctx, path));
   return app;
 }

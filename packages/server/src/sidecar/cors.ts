@@ -12,8 +12,8 @@ export const CORS_ALLOWED_HEADERS = [
   'X-Subject',
 ];
 
-/** Response headers a browser client must read to open an answer. */
-export const CORS_EXPOSED_HEADERS = ['X-Kid', 'X-Idempotency-Key'];
+/** Response headers a browser client must read to open an answer, and to check a signed session init. */
+export const CORS_EXPOSED_HEADERS = ['X-Kid', 'X-Idempotency-Key', 'X-Handshake-Kid', 'X-Handshake-Signature', 'X-Handshake-Confirm'];
 
 /**
  * Answer CORS for the configured origins (CORS_ORIGINS; `*` allows any), so browser

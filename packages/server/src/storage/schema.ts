@@ -9,6 +9,8 @@ export type ClientStatus = 'active' | 'disabled';
 export type FamilyStatus = 'active' | 'revoked';
 export type RefreshTokenStatus = 'active' | 'spent' | 'revoked';
 export type SigningKeyState = 'next' | 'active' | 'retired';
+/** What a signing key signs: access tokens, or the sidecar's session init transcripts. */
+export type SigningKeyPurpose = 'token' | 'handshake';
 
 /** A registered client. Exactly one of `secret_hash` (basic) and `secret_box` (hmac) is set. */
 export interface ClientsTable {
@@ -68,9 +70,11 @@ export interface RevokedAccessTokensTable {
   revoked_at: number;
 }
 
-/** ES256 signing keys and their rotation state. */
+/** ES256 signing keys (token and handshake keys) and their rotation state. */
 export interface SigningKeysTable {
   kid: string;
+  /** Each purpose rotates on its own; `token` for keys made before purposes existed. */
+  purpose: SigningKeyPurpose;
   state: SigningKeyState;
   /** Public JWK as JSON text. */
   public_jwk: string;

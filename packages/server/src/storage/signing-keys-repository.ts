@@ -1,10 +1,11 @@
 /** The `signing_keys` table. */
 import type { Selectable } from 'kysely';
-import type { Database, SigningKeyState, SigningKeysTable } from './schema.js';
+import type { Database, SigningKeyPurpose, SigningKeyState, SigningKeysTable } from './schema.js';
 
 /** A signing key row; the private key is still in its encrypted at-rest form. */
 export interface SigningKeyRecord {
   kid: string;
+  purpose: SigningKeyPurpose;
   state: SigningKeyState;
   publicJwk: Record<string, unknown>;
   privateBox: string;
@@ -17,6 +18,7 @@ export interface SigningKeyRecord {
 function toRecord(row: Selectable<SigningKeysTable>): SigningKeyRecord {
   return {
     kid: row.kid,
+    purpose: row.purpose,
     state: row.state,
     publicJwk: JSON.parse(row.public_jwk) as Record<string, unknown>,
     privateBox: row.private_box,
@@ -27,17 +29,19 @@ function toRecord(row: Selectable<SigningKeysTable>): SigningKeyRecord {
   };
 }
 
-export async function listSigningKeys(db: Database): Promise<SigningKeyRecord[]> {
-  const rows = await db.selectFrom('signing_keys').selectAll().orderBy('activates_at').execute();
+/** The keys of one purpose, oldest activation first. */
+export async function listSigningKeys(db: Database, purpose: SigningKeyPurpose): Promise<SigningKeyRecord[]> {
+  const rows = await db.selectFrom('signing_keys').selectAll().where('purpose', '=', purpose).orderBy('activates_at').execute();
   return rows.map(toRecord);
 }
 
-/** @throws a unique violation when a key of the same non-retired state exists. */
+/** @throws a unique violation when a key of the same purpose and non-retired state exists. */
 export async function insertSigningKey(db: Database, key: SigningKeyRecord): Promise<void> {
   await db
     .insertInto('signing_keys')
     .values({
       kid: key.kid,
+      purpose: key.purpose,
       state: key.state,
       public_jwk: JSON.stringify(key.publicJwk),
       private_box: key.privateBox,
@@ -74,8 +78,13 @@ export async function transitionSigningKey(
   return Number(result.numUpdatedRows) > 0;
 }
 
-/** Delete retired keys whose `retires_at` is before `before`. @returns how many. */
-export async function deleteRetiredKeys(db: Database, before: number): Promise<number> {
-  const result = await db.deleteFrom('signing_keys').where('state', '=', 'retired').where('retires_at', '<', before).executeTakeFirst();
+/** Delete retired keys of one purpose whose `retires_at` is before `before`. @returns how many. */
+export async function deleteRetiredKeys(db: Database, purpose: SigningKeyPurpose, before: number): Promise<number> {
+  const result = await db
+    .deleteFrom('signing_keys')
+    .where('purpose', '=', purpose)
+    .where('state', '=', 'retired')
+    .where('retires_at', '<', before)
+    .executeTakeFirst();
   return Number(result.numDeletedRows);
 }

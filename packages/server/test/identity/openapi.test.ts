@@ -52,11 +52,12 @@ describe('the committed document', () => {
     expect(validator.version).toBe('3.1');
   });
 
-  it('documents the identity, discovery and admin routes and the sidecar session init, and no internal route', () => {
+  it('documents the identity, discovery and admin routes, the sidecar session init and key set, and no internal route', () => {
     const paths = (generated as Document).paths;
     expect(Object.keys(paths).sort()).toEqual([
       '/.well-known/jwks.json',
       '/.well-known/oauth-authorization-server',
+      '/.well-known/sidecar-jwks.json',
       '/admin/v1/clients',
       '/admin/v1/clients/{clientId}',
       '/admin/v1/clients/{clientId}/disable',

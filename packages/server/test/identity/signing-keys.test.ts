@@ -31,8 +31,15 @@ describe.each(await databaseTargets())('signing key rotation on $kind', (target)
   });
   afterAll(() => services?.close());
 
-  const states = async () =>
-    (await tdb.db.selectFrom('signing_keys').select(['kid', 'state', 'activates_at', 'retires_at', 'expires_at']).orderBy('activates_at').execute()).map((r) => ({
+  const states = async (purpose: 'token' | 'handshake' = 'token') =>
+    (
+      await tdb.db
+        .selectFrom('signing_keys')
+        .select(['kid', 'state', 'activates_at', 'retires_at', 'expires_at'])
+        .where('purpose', '=', purpose)
+        .orderBy('activates_at')
+        .execute()
+    ).map((r) => ({
       ...r,
       activates_at: Number(r.activates_at),
       retires_at: Number(r.retires_at),
@@ -60,16 +67,44 @@ describe.each(await databaseTargets())('signing key rotation on $kind', (target)
     expect(decodeJwt(await sign()).header.kid).toBe(active!.kid);
   });
 
-  it('keeps private keys encrypted at rest', async () => {
-    const rows = await tdb.db.selectFrom('signing_keys').select(['kid', 'private_box', 'public_jwk']).execute();
+  it('keeps private keys encrypted at rest, token and handshake keys each under their own context', async () => {
+    const rows = await tdb.db.selectFrom('signing_keys').select(['kid', 'purpose', 'private_box', 'public_jwk']).execute();
+    expect(rows.map((r) => r.purpose).sort()).toEqual(['handshake', 'handshake', 'token', 'token']);
     for (const row of rows) {
       expect(row.private_box).toMatch(/^v1\./);
       expect(row.public_jwk).not.toContain('"d"');
-      // It opens with the master key under its own kid, and not under another.
+      // It opens with the master key under its own purpose and kid, and not under another.
       const box = new SecretBox(masterKey);
-      expect(box.open(row.private_box, `signing-key:${row.kid}`).length).toBeGreaterThan(32);
-      expect(() => box.open(row.private_box, 'signing-key:other')).toThrow();
+      const [own, other] = row.purpose === 'token' ? ['signing-key', 'handshake-key'] : ['handshake-key', 'signing-key'];
+      expect(box.open(row.private_box, `${own}:${row.kid}`).length).toBeGreaterThan(32);
+      expect(() => box.open(row.private_box, `${own}:other`)).toThrow();
+      expect(() => box.open(row.private_box, `${other}:${row.kid}`)).toThrow();
     }
+  });
+
+  it('keeps handshake keys apart: their own active and next key, never in the token JWKS, never verifying a token', async () => {
+    const handshake = await states('handshake');
+    expect(handshake.map((k) => k.state)).toEqual(['active', 'next']);
+    expect(handshake[0]).toMatchObject({ activates_at: T0, retires_at: T0 + ROTATION });
+    const tokenKids = await published();
+    for (const key of handshake) {
+      expect(tokenKids).not.toContain(key.kid);
+      expect(await services.signingKeys.verificationKey(key.kid)).toBeUndefined();
+    }
+    expect((await services.handshakeKeys.jwks()).keys.map((k) => k.kid)).toEqual(handshake.map((k) => k.kid));
+    expect((await services.handshakeKeys.signingKey()).kid).toBe(handshake[0]!.kid);
+  });
+
+  it('rotates handshake keys on the same schedule; a retired one stays published for the authenticated session lifetime', async () => {
+    const [oldActive, oldNext] = await states('handshake');
+    clock.set(T0 + ROTATION);
+    expect((await services.handshakeKeys.signingKey()).kid).toBe(oldNext!.kid);
+    const retired = (await states('handshake')).find((k) => k.kid === oldActive!.kid)!;
+    expect(retired).toMatchObject({ state: 'retired', expires_at: T0 + ROTATION + 3600_000 + LEEWAY });
+    expect((await services.handshakeKeys.jwks()).keys.map((k) => k.kid)).toContain(oldActive!.kid);
+    clock.set(retired.expires_at!);
+    expect((await services.handshakeKeys.jwks()).keys.map((k) => k.kid)).not.toContain(oldActive!.kid);
+    clock.set(T0);
   });
 
   it('rotates when the period ends: the published next key signs, a new next key is published, the old key stays published', async () => {

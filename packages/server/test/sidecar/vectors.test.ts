@@ -15,7 +15,7 @@ import {
 import { ManualClock } from '../../src/lib/clock.js';
 import { injectTransport, type WireResponse } from '../helpers/wire-client.js';
 import { loadVectors } from '../../../protocol/test/support/vectors.js';
-import { type TestSidecar, testSidecar } from './fixtures.js';
+import { handshakeKey, type TestSidecar, testSidecar } from './fixtures.js';
 
 interface Chain {
   name: string;
@@ -39,7 +39,17 @@ interface Negative {
   expected: { result: 'accept' | 'reject'; httpStatus?: number; errorCodes?: string[]; plaintext?: string };
 }
 
+interface SignedHandshake {
+  name: string;
+  transcriptHex: string;
+  confirmHex: string;
+  handshakeKey: { privateKeyHex: string; publicJwk: { kty: string; crv: string; x: string; y: string; kid: string } };
+  responseHeaders: Record<string, string>;
+}
+
 const chains = loadVectors<Chain>('session_chain.json').cases;
+/** The signed form of the same session init (docs/protocol.md section 12.1). */
+const signed = loadVectors<SignedHandshake>('signed_handshake.json').cases.find((c) => c.name === 'dev-client-anonymous')!;
 const negatives = loadVectors<Negative>('negative.json').cases;
 
 let sidecar: TestSidecar | undefined;
@@ -75,10 +85,13 @@ describe.each(chains)('session_chain.json $name against a live sidecar', (chain)
       newSessionId: () => chain.sessionInit.responseBody.sessionId,
     });
     sidecar.fake.answer = () => ({ status: chain.response.status, body: chain.response.plaintext });
+    // The handshake key of the signed vector, so the new headers can be compared with it too.
+    const { kty, crv, x, y } = signed.handshakeKey.publicJwk;
+    sidecar.fake.handshake = await handshakeKey({ kty, crv, x, y, d: Buffer.from(signed.handshakeKey.privateKeyHex, 'hex').toString('base64url') });
     return sidecar.app.listen({ host: '127.0.0.1', port: 0 });
   }
 
-  async function init(base: string): Promise<void> {
+  async function init(base: string): Promise<WireResponse> {
     const { requestHeaders, requestBody } = chain.sessionInit;
     // The body as a Python client serialises it: json.dumps with its default spacing.
     const body = `{"clientPublicKey": "${requestBody.clientPublicKey}"}`;
@@ -86,7 +99,17 @@ describe.each(chains)('session_chain.json $name against a live sidecar', (chain)
     expect(response.status).toBe(200);
     expect(JSON.parse(response.body)).toEqual(chain.sessionInit.responseBody);
     expect(response.headers['x-kid']).toBe(chain.sessionInit.responseHeaders['X-Kid']);
+    return response;
   }
+
+  it('signs that same session init: the MAC and kid of signed_handshake.json, and a signature over its transcript', async () => {
+    const base = await liveSidecar();
+    const response = await init(base);
+    expect(response.headers['x-handshake-kid']).toBe(signed.responseHeaders['X-Handshake-Kid']);
+    expect(response.headers['x-handshake-confirm']).toBe(signed.responseHeaders['X-Handshake-Confirm']);
+    const transcript = Buffer.from(signed.transcriptHex, 'hex');
+    expect(await protocol.verifyHandshakeSignature(signed.handshakeKey.publicJwk, transcript, response.headers['x-handshake-signature'])).toBe(true);
+  });
 
   it('answers session init with the vector server key and session, then serves the exact request bytes', async () => {
     const base = await liveSidecar();

@@ -27,7 +27,7 @@ describe.each(await databaseTargets())('storage on $kind', (target) => {
   const tokenStatus = async (tokenHash: string) => (await findRefreshToken(tdb.db, tokenHash))?.status;
 
   it('migrates a fresh database, then finds nothing left to do', async () => {
-    expect(await migrate(tdb.db)).toEqual(['001-initial']);
+    expect(await migrate(tdb.db)).toEqual(['001-initial', '002-key-purpose']);
     expect(await migrate(tdb.db)).toEqual([]);
     const tables = ['clients', 'token_families', 'refresh_tokens', 'revoked_access_tokens', 'signing_keys'];
     for (const table of tables) {

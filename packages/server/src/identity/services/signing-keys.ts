@@ -1,5 +1,7 @@
 /**
- * ES256 signing keys and their rotation.
+ * ES256 signing keys and their rotation: the keys that sign access tokens, and (a second
+ * instance with purpose `handshake`) the sidecar's handshake keys of docs/protocol.md
+ * section 12.1. Each purpose rotates on its own, through the same states and code.
  *
  * Each key moves through three states, one row in `signing_keys`:
  *
@@ -20,9 +22,9 @@ import { createPrivateKey, createPublicKey, generateKeyPairSync, type KeyObject 
 import { calculateJwkThumbprint, type JWK } from 'jose';
 import type { Clock } from '../../lib/clock.js';
 import { SecretBoxError, type SecretBox } from '../../lib/secret-box.js';
-import { signingKeyContext } from '../../lib/secret-context.js';
+import { handshakeKeyContext, signingKeyContext } from '../../lib/secret-context.js';
 import { isUniqueViolation } from '../../storage/database.js';
-import type { Database } from '../../storage/schema.js';
+import type { Database, SigningKeyPurpose } from '../../storage/schema.js';
 import {
   deleteRetiredKeys,
   insertSigningKey,
@@ -41,13 +43,15 @@ const UNKNOWN_KID_RELOAD_MS = 1_000;
 /** Options of {@link SigningKeyService}. */
 export interface SigningKeyServiceOptions {
   db: Database;
+  /** What these keys sign; default `token`. */
+  purpose?: SigningKeyPurpose;
   secretBox: SecretBox;
   clock: Clock;
   /** SIGNING_KEY_ROTATION: how long a key signs. */
   rotationSec: number;
-  /** ACCESS_TOKEN_TTL: how long a retired key stays published. */
+  /** ACCESS_TOKEN_TTL for token keys: how long a retired key stays published. */
   accessTokenTtlSec: number;
-  /** REFRESH_TOKEN_TTL: how long a retired key still checks expired bearers presented for refresh. */
+  /** REFRESH_TOKEN_TTL for token keys: how long a retired key still checks expired bearers presented for refresh. */
   refreshTokenTtlSec: number;
   /** Called after each change of the key set this process committed (for metrics). */
   onRotation?: () => void;
@@ -57,6 +61,8 @@ export interface SigningKeyServiceOptions {
 export interface ActiveSigningKey {
   kid: string;
   privateKey: KeyObject;
+  /** When it stops signing (ms); the next key takes over then. */
+  retiresAt: number;
 }
 
 /** A public key as published in the JWKS. */
@@ -83,6 +89,7 @@ class RotationConflict extends Error {}
  */
 export class SigningKeyService {
   private readonly opts: SigningKeyServiceOptions;
+  private readonly purpose: SigningKeyPurpose;
   private keys = new Map<string, LoadedKey>();
   private active: ActiveSigningKey | undefined;
   /** When the in-memory view must be refreshed (rotation due, or periodic re-read). */
@@ -92,6 +99,7 @@ export class SigningKeyService {
 
   constructor(options: SigningKeyServiceOptions) {
     this.opts = options;
+    this.purpose = options.purpose ?? 'token';
   }
 
   /** Create the first keys if there are none, rotate if due, and load the key set. */
@@ -144,7 +152,7 @@ export class SigningKeyService {
     for (let attempt = 1; attempt <= 5; attempt++) {
       try {
         const now = this.opts.clock.now();
-        const records = await listSigningKeys(this.opts.db);
+        const records = await listSigningKeys(this.opts.db, this.purpose);
         if (this.rotationDue(records, now)) {
           await this.opts.db.transaction().execute((trx) => this.rotate(trx, now));
           this.opts.onRotation?.();
@@ -176,7 +184,7 @@ export class SigningKeyService {
   /** One rotation step, inside a transaction. Throws {@link RotationConflict} when another process moved first. */
   private async rotate(trx: Database, now: number): Promise<void> {
     const { rotationSec, accessTokenTtlSec } = this.opts;
-    const records = await listSigningKeys(trx);
+    const records = await listSigningKeys(trx, this.purpose);
     let active = records.find((r) => r.state === 'active');
     let next = records.find((r) => r.state === 'next');
 
@@ -201,7 +209,7 @@ export class SigningKeyService {
     if (next === undefined) {
       await this.createKey(trx, 'next', now, active.retiresAt, active.retiresAt + rotationSec * 1000);
     }
-    await deleteRetiredKeys(trx, now - this.verifyWindowMs());
+    await deleteRetiredKeys(trx, this.purpose, now - this.verifyWindowMs());
   }
 
   private async createKey(trx: Database, state: 'next' | 'active', now: number, activatesAt: number, retiresAt: number): Promise<SigningKeyRecord> {
@@ -213,9 +221,10 @@ export class SigningKeyService {
     const der = privateKey.export({ format: 'der', type: 'pkcs8' });
     const record: SigningKeyRecord = {
       kid,
+      purpose: this.purpose,
       state,
       publicJwk,
-      privateBox: this.opts.secretBox.seal(der, signingKeyContext(kid)),
+      privateBox: this.opts.secretBox.seal(der, this.context(kid)),
       createdAt: now,
       activatesAt,
       retiresAt,
@@ -234,8 +243,12 @@ export class SigningKeyService {
       keys.set(record.kid, { record, publicKey });
     }
     const activeRecord = records.find((r) => r.state === 'active');
-    if (activeRecord === undefined) throw new Error('no active signing key after rotation');
-    if (this.active?.kid !== activeRecord.kid) this.active = { kid: activeRecord.kid, privateKey: this.openPrivateKey(activeRecord) };
+    if (activeRecord === undefined) throw new Error(`no active ${this.purpose} signing key after rotation`);
+    if (this.active?.kid !== activeRecord.kid) {
+      this.active = { kid: activeRecord.kid, privateKey: this.openPrivateKey(activeRecord), retiresAt: activeRecord.retiresAt };
+    } else {
+      this.active = { ...this.active, retiresAt: activeRecord.retiresAt };
+    }
     this.keys = keys;
     this.refreshAt = Math.min(activeRecord.retiresAt, now + RELOAD_INTERVAL_MS);
   }
@@ -243,16 +256,21 @@ export class SigningKeyService {
   private openPrivateKey(record: SigningKeyRecord): KeyObject {
     let der: Buffer;
     try {
-      der = this.opts.secretBox.open(record.privateBox, signingKeyContext(record.kid));
+      der = this.opts.secretBox.open(record.privateBox, this.context(record.kid));
     } catch (err) {
       if (!(err instanceof SecretBoxError)) throw err;
-      throw new Error(`the signing key ${record.kid} does not decrypt: MASTER_KEY is not the key the database was written with`);
+      throw new Error(`the ${this.purpose} signing key ${record.kid} does not decrypt: MASTER_KEY is not the key the database was written with`);
     }
     try {
       return createPrivateKey({ key: der, format: 'der', type: 'pkcs8' });
     } finally {
       der.fill(0);
     }
+  }
+
+  /** The at-rest context of a key's private half: a box of one purpose never opens as the other. */
+  private context(kid: string): string {
+    return this.purpose === 'token' ? signingKeyContext(kid) : handshakeKeyContext(kid);
   }
 
   /** A key verifies while not retired, or until the refresh window after its retirement has passed. */

@@ -1,18 +1,24 @@
 /**
  * `POST /api/v1/session/init` (docs/protocol.md section 3): an ECDH handshake that opens an
  * anonymous session, or an authenticated one when the caller shows a bearer token and
- * the subject it was issued for.
+ * the subject it was issued for. Every answer is signed with the sidecar's handshake key
+ * and carries a key confirmation MAC (section 12.1), in headers that clients may ignore.
  */
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import {
+  HANDSHAKE_HEADERS,
   MalformedInputError,
   PATHS,
   ProtocolError,
+  buildHandshakeTranscript,
   decodePublicKey,
+  deriveConfirmationKeySync,
   deriveSessionKeySync,
   encodeBase64,
+  handshakeConfirmationSync,
   kidFromSessionId,
   sharedSecretSync,
+  signHandshakeSync,
   zeroize,
 } from '@idsvc/protocol';
 import type { SessionType } from '../../stores/session-store.js';
@@ -63,6 +69,8 @@ export function sessionInitHandler(ctx: SidecarContext) {
       ttlSec = ctx.sessionTtlAuthenticatedSec;
     }
 
+    // Before any key is made: without a handshake key there is no answer to give (503).
+    const signer = await ctx.handshakeKeys.signer();
     const serverKeys = ctx.generateKeyPair();
     let sharedSecret: Uint8Array;
     try {
@@ -71,12 +79,33 @@ export function sessionInitHandler(ctx: SidecarContext) {
       serverKeys.privateKey.destroy();
     }
     const sessionId = ctx.newSessionId();
+    const kid = kidFromSessionId(sessionId);
     const key = deriveSessionKeySync(sharedSecret, sessionId, clientId);
+    const confirmKey = deriveConfirmationKeySync(sharedSecret, sessionId, clientId);
     zeroize(sharedSecret);
+    const transcript = buildHandshakeTranscript({
+      clientId,
+      clientPublicKey,
+      serverPublicKey: serverKeys.publicKey,
+      sessionId,
+      kid,
+      encAlg: 'A256GCM',
+      expiresInSec: ttlSec,
+      timestamp: requestKey.timestamp,
+      nonce: requestKey.nonce,
+      subject,
+    });
+    const confirm = handshakeConfirmationSync(confirmKey, transcript);
+    zeroize(confirmKey);
+    const signature = signHandshakeSync(signer.privateKey, transcript);
     // The store takes the key over from here (and zeroizes it when the session ends).
     await ctx.sessions.put({ id: sessionId, clientId, type, subject, expiresAtMs: now + ttlSec * 1000, key });
 
-    void reply.header('x-kid', kidFromSessionId(sessionId));
+    void reply
+      .header('x-kid', kid)
+      .header(HANDSHAKE_HEADERS.kid, signer.kid)
+      .header(HANDSHAKE_HEADERS.signature, signature)
+      .header(HANDSHAKE_HEADERS.confirm, confirm);
     return { sessionId, serverPublicKey: encodeBase64(serverKeys.publicKey), encAlg: 'A256GCM', expiresInSec: ttlSec };
   };
 }

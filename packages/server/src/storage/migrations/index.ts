@@ -5,7 +5,9 @@
  */
 import type { Migration } from 'kysely';
 import * as initial from './001-initial.js';
+import * as keyPurpose from './002-key-purpose.js';
 
 export const MIGRATIONS: Readonly<Record<string, Migration>> = {
   '001-initial': initial,
+  '002-key-purpose': keyPurpose,
 };
