@@ -4,8 +4,8 @@
  * and re-seals every envelope in between.
  *
  * The first test is the threat demonstration: an SDK without `serverKeys` notices nothing,
- * its journey succeeds, and the proxy reads its client secret, its tokens and the
- * sidecar's answers in clear. The others show an SDK with `serverKeys` refusing the
+ * its calls succeed, and the proxy reads its requests, its tokens and the sidecar's
+ * answers in clear. The others show an SDK with `serverKeys` refusing the
  * proxy's answer before it sends anything, whether the proxy forwards the sidecar's
  * handshake headers or strips them, while the same SDK works straight to the sidecar.
  */
@@ -43,7 +43,7 @@ describe('a proxy that substitutes its own ECDH key', { timeout: 30_000 }, () =>
     // Nothing looks wrong to the client...
     expect(claims.data.active).toBe(true);
     expect(proxy.hijackedSessions).toBe(1);
-    // ...yet the proxy read the issue request (with the Basic credentials inside it), the tokens, and the claims.
+    // ...yet the proxy read the issue request, the tokens, and the claims.
     const seen = proxy.intercepted.map((entry) => `${entry.direction} ${entry.path} ${entry.plaintext}`).join('\n');
     expect(seen).toContain('"subject":"victim"');
     expect(seen).toContain(issued.data.access_token);
