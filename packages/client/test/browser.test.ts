@@ -167,7 +167,7 @@ describe.skipIf(!hasChromium)('the browser entry (@idsvc/client/web) in headless
     await context.close();
   });
 
-  it('keeps the ECDH private key, the shared secret and the session key in non-extractable CryptoKeys', async () => {
+  it('keeps the ECDH private key, the shared secret and the session key in non-extractable CryptoKeys, and checks the signed init', async () => {
     const context = await browser.newContext();
     const tab = await context.newPage();
     await tab.goto(`${pageOrigin}/probe`);
@@ -193,8 +193,11 @@ describe.skipIf(!hasChromium)('the browser entry (@idsvc/client/web) in headless
             return secret;
           },
         };
-        const client = new sdk.IdentityClient({ sidecarUrl, ...basic, protocol: watched });
-        await client.initSession();
+        // With serverKeys: the key set is fetched cross-origin, the signature checked and the
+        // key confirmation derived from the non-extractable secret, all inside the browser.
+        const serverKeys = `${sidecarUrl}/.well-known/sidecar-jwks.json`;
+        const client = new sdk.IdentityClient({ sidecarUrl, ...basic, protocol: watched, serverKeys });
+        const { session } = await client.initSession();
         seen.sessionKey = cryptoKey(client.session!.key);
         const report: Record<string, { type: string; algorithm: string; extractable: boolean; usages: string[]; exports: string[] }> = {};
         for (const [name, key] of Object.entries(seen)) {
@@ -211,7 +214,7 @@ describe.skipIf(!hasChromium)('the browser entry (@idsvc/client/web) in headless
         }
         // The session works with the key nobody can read.
         const issued = await client.issue({ audience: 'orders-api', scope: 'orders.read', subject: 'browser-user' });
-        return { report, tokenType: issued.data.token_type, sessionJson: JSON.stringify(client.session) };
+        return { report, tokenType: issued.data.token_type, sessionJson: JSON.stringify(client.session), handshakeKid: session.handshakeKid };
       },
       { sidecarUrl: stack.sidecarUrl, basic: DEV_BASIC },
     );
@@ -229,6 +232,7 @@ describe.skipIf(!hasChromium)('the browser entry (@idsvc/client/web) in headless
       sessionKey: { type: 'secret', algorithm: 'AES-GCM', extractable: false, usages: ['decrypt', 'encrypt'], exports: refused },
     });
     expect(outcome.tokenType).toBe('Bearer');
+    expect(outcome.handshakeKid).toMatch(/^[A-Za-z0-9_-]{43}$/);
     expect(outcome.sessionJson).not.toContain('key');
     await context.close();
   });
