@@ -120,13 +120,13 @@ export class ResponseError extends IdentityClientError {
 
 /** Why a signed session init was refused (see {@link HandshakeUnverifiedError}). */
 export type HandshakeFailure =
-  /** The answer lacks `X-Handshake-Kid`, `X-Handshake-Signature` or `X-Handshake-Confirm`, or one is malformed. */
+  /** The answer lacks `X-Handshake-Kid`, `X-Handshake-Signature` or `X-Handshake-Confirm`. */
   | 'missing'
   /** `X-Handshake-Kid` names no key the client trusts: unknown, or retired and dropped from the key set. */
   | 'unknown_key'
-  /** The signature does not verify under that key over this handshake's transcript. */
+  /** The signature is malformed, or does not verify under that key over this handshake's transcript. */
   | 'bad_signature'
-  /** The key confirmation MAC does not match: whoever answered does not hold this session's secret. */
+  /** The key confirmation MAC is malformed or does not match: whoever answered does not hold this session's secret. */
   | 'bad_confirmation'
   /** The sidecar's key set (`serverKeys` URL) could not be fetched or read. */
   | 'keys_unavailable';

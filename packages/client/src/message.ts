@@ -1,7 +1,8 @@
 /**
  * The message layer of PROTOCOL.md section 5 with no transport: seal a plaintext into the
  * headers and envelope of one request, and open a sealed answer (and, from
- * `handshake.ts`, the two steps of session init). The SDK's exchange is these steps
+ * `handshake.ts`, the two steps of session init, and from `handshake-auth.ts` the checks
+ * of a signed one). The SDK's exchange is these steps
  * around one POST; test and tooling clients that must see or alter the
  * bytes between the steps (a tampered tag, a replayed key, a foreign kid) call them
  * directly, through `@idsvc/client/message`.
@@ -104,6 +105,8 @@ export async function openMessage(
   }
 }
 
+export { authenticateHandshake, HandshakeRefusedError, type HandshakeCheck, type SentInit } from './handshake-auth.js';
+export { serverKeySource, type ServerKeySource, type ServerKeys } from './server-keys.js';
 export {
   completeSessionInit,
   readSessionInitAnswer,
