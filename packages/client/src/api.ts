@@ -8,6 +8,7 @@ export type { AuthenticatedSessionRequest, IdentityClientOptions } from './clien
 export {
   AbortedError,
   ConfigurationError,
+  HandshakeUnverifiedError,
   IdentityClientError,
   NetworkError,
   NoLiveBearerError,
@@ -15,9 +16,11 @@ export {
   ServiceError,
   TimeoutError,
   type ClientErrorCode,
+  type HandshakeFailure,
   type IdentityClientErrorOptions,
   type IdentityErrorCode,
 } from './errors.js';
+export { jwkThumbprint, SERVER_KEYS_MAX_AGE_SEC, SERVER_KEYS_MIN_REFETCH_SEC, type ServerKeys } from './server-keys.js';
 export { Session, type SessionBearer, type SessionResult } from './session.js';
 export type {
   AuthMethod,

@@ -7,6 +7,7 @@ import { BearerTracker, peekClaims } from './bearers.js';
 import type { ClientContext, ProtocolApi } from './context.js';
 import { ConfigurationError, IdentityClientError, NoLiveBearerError, ServiceError } from './errors.js';
 import { exchange, type EncryptedRequest } from './exchange.js';
+import { serverKeySource, type ServerKeys } from './server-keys.js';
 import { initSession, Session, type SessionBearer, type SessionResult } from './session.js';
 import type {
   AuthMethod,
@@ -77,6 +78,15 @@ export interface IdentityClientOptions {
    * or been revoked.
    */
   getAccessToken?: (subject: string | undefined) => string | undefined | Promise<string | undefined>;
+  /**
+   * The sidecar's handshake keys: its key set URL (normally
+   * `<sidecarUrl>/.well-known/sidecar-jwks.json`), a key set object, or pinned keys. When
+   * set, every session init must be signed by one of them and carry a matching key
+   * confirmation, or it fails with `HandshakeUnverifiedError` before anything is sent
+   * under the session (docs/protocol.md section 12.1). Unset: the handshake is not
+   * checked, as before, and anyone able to rewrite the traffic can read it.
+   */
+  serverKeys?: ServerKeys;
 }
 
 /** Options of the environment-neutral client: the crypto API must be given. */
@@ -163,12 +173,15 @@ export class IdentityClientCore {
     const grace = options.refreshGraceSec ?? 0;
     if (!Number.isFinite(grace) || grace < 0) throw new TypeError('refreshGraceSec must be a number of seconds, 0 or more');
     this.#refreshGraceMs = grace * 1000;
+    const transport = { fetch: fetchFn, timeoutMs: options.timeoutMs ?? 10_000 };
+    const now = options.now ?? Date.now;
     this.#ctx = {
       protocol: options.protocol,
-      transport: { fetch: fetchFn, timeoutMs: options.timeoutMs ?? 10_000 },
+      transport,
       sidecarUrl,
       clientId: options.clientId,
-      now: options.now ?? Date.now,
+      now,
+      serverKeys: options.serverKeys === undefined ? undefined : serverKeySource(options.serverKeys, { protocol: options.protocol, transport, now }),
     };
   }
 

@@ -4,6 +4,7 @@
  */
 import type { createProtocol } from '@idsvc/protocol/web';
 import type { Transport } from './http.js';
+import type { ServerKeySource } from './server-keys.js';
 
 /** The high-level crypto API of `@idsvc/protocol` (node:crypto or WebCrypto underneath). */
 export type ProtocolApi = ReturnType<typeof createProtocol>;
@@ -17,4 +18,6 @@ export interface ClientContext {
   readonly clientId: string;
   /** Milliseconds since the epoch; injectable so expiry can be tested without waiting. */
   readonly now: () => number;
+  /** The sidecar's trusted handshake keys; when set, every session init must be vouched for by one. */
+  readonly serverKeys?: ServerKeySource | undefined;
 }

@@ -17,6 +17,8 @@ import type { WireExchange } from './wire.js';
  * - `invalid_response`: an answer that is not the protocol's ({@link ResponseError});
  * - `no_live_bearer`: an authenticated session must be (re)opened and the client knows no
  *   live access token for its subject ({@link NoLiveBearerError});
+ * - `handshake_unverified`: with `serverKeys` set, a session init answer the sidecar did
+ *   not vouch for ({@link HandshakeUnverifiedError});
  * - `invalid_configuration`: the options cannot work ({@link ConfigurationError}).
  */
 export type ClientErrorCode =
@@ -25,7 +27,8 @@ export type ClientErrorCode =
   | 'network_error'
   | 'invalid_response'
   | 'no_live_bearer'
-  | 'invalid_configuration';
+  | 'invalid_configuration'
+  | 'handshake_unverified';
 
 /** Every `code` an SDK error can carry: a wire error code of the service, or one of the SDK's own. */
 export type IdentityErrorCode = WireErrorCode | ClientErrorCode;
@@ -235,5 +238,45 @@ export class ConfigurationError extends IdentityClientError {
   constructor(message: string, hint?: string) {
     super(ConfigurationError.code, 0, message, undefined, { hint });
     this.name = 'ConfigurationError';
+  }
+}
+
+/** Why a signed session init was refused (see {@link HandshakeUnverifiedError}). */
+export type HandshakeFailure =
+  /** The answer lacks `X-Handshake-Kid`, `X-Handshake-Signature` or `X-Handshake-Confirm`. */
+  | 'missing'
+  /** `X-Handshake-Kid` names no key the client trusts: unknown, or retired and dropped from the key set. */
+  | 'unknown_key'
+  /** The signature is malformed, or does not verify under that key over this handshake's transcript. */
+  | 'bad_signature'
+  /** The key confirmation MAC is malformed or does not match: whoever answered does not hold this session's secret. */
+  | 'bad_confirmation'
+  /** The sidecar's key set (`serverKeys` URL) could not be fetched or read. */
+  | 'keys_unavailable';
+
+/**
+ * With `serverKeys` configured, the session init answer could not be shown to come from
+ * the sidecar (docs/protocol.md section 12.1). The session was discarded before anything
+ * was sent under it; nothing is retried. `reason` says which check failed, for logs; it is
+ * the client's own finding and tells an attacker nothing it does not know.
+ *
+ * @example
+ * ```ts
+ * try {
+ *   await client.initSession();
+ * } catch (err) {
+ *   if (err instanceof HandshakeUnverifiedError) alert(`not talking to our sidecar (${err.reason})`);
+ * }
+ * ```
+ */
+export class HandshakeUnverifiedError extends IdentityClientError {
+  static readonly code = 'handshake_unverified';
+  declare readonly code: 'handshake_unverified';
+  readonly reason: HandshakeFailure;
+
+  constructor(reason: HandshakeFailure, status: number, wire?: WireExchange, options?: { cause?: unknown }) {
+    super(HandshakeUnverifiedError.code, status, `the session init answer is not vouched for by the sidecar (${reason})`, wire, options);
+    this.name = 'HandshakeUnverifiedError';
+    this.reason = reason;
   }
 }

@@ -1,7 +1,8 @@
 /**
  * The message layer of PROTOCOL.md section 5 with no transport: seal a plaintext into the
  * headers and envelope of one request, and open a sealed answer (and, from
- * `handshake.ts`, the two steps of session init). The SDK's exchange is these steps
+ * `handshake.ts`, the two steps of session init, and from `handshake-auth.ts` the checks
+ * of a signed one). The SDK's exchange is these steps
  * around one POST; test and tooling clients that must see or alter the
  * bytes between the steps (a tampered tag, a replayed key, a foreign kid) call them
  * directly, through `@idsvc/client/message`.
@@ -15,13 +16,14 @@ import {
   makeIdempotencyKey,
   parseEnvelope,
   parseIdempotencyKey,
+  type SessionKey,
 } from '@idsvc/protocol/web';
 import type { ProtocolApi } from './context.js';
 
-/** What sealing needs of a session: its kid, its key and whose it is. `Session` fits. */
+/** What sealing needs of a session: its kid, its key (bytes or a handle) and whose it is. `Session` fits. */
 export interface SealingSession {
   readonly kid: string;
-  readonly key: Uint8Array;
+  readonly key: SessionKey;
   readonly clientId: string;
 }
 
@@ -106,10 +108,15 @@ export async function openMessage(
   }
 }
 
+export { authenticateHandshake, HandshakeRefusedError, type HandshakeCheck, type SentInit } from './handshake-auth.js';
+export { serverKeySource, type ServerKeySource, type ServerKeys } from './server-keys.js';
 export {
   completeSessionInit,
+  readSessionInitAnswer,
   sessionInitMessage,
   UnusableInitAnswerError,
+  type InitAnswerCheck,
+  type SessionInitAnswer,
   type SessionInitMessage,
   type SessionInitOptions,
   type SessionKeys,

@@ -2,11 +2,12 @@
  * Sessions: the ECDH handshake with the sidecar (docs/protocol.md sections 3 and 4) and the
  * session key it yields, with its expiry and its zeroization.
  */
-import { PATHS, kidFromSessionId, zeroize } from '@idsvc/protocol/web';
+import { PATHS, kidFromSessionId, type SessionKeyHandle } from '@idsvc/protocol/web';
 import { errorFromAnswer, parseJson, sessionInitHint } from './answer.js';
 import type { ClientContext } from './context.js';
-import { ResponseError } from './errors.js';
-import { UnusableInitAnswerError, completeSessionInit, sessionInitMessage } from './handshake.js';
+import { HandshakeUnverifiedError, ResponseError } from './errors.js';
+import { HandshakeRefusedError, authenticateHandshake } from './handshake-auth.js';
+import { UnusableInitAnswerError, completeSessionInit, sessionInitMessage, type InitAnswerCheck } from './handshake.js';
 import { joinUrl, post } from './http.js';
 import { elapsedMs, headersToObject, maskHeaders, type WireExchange } from './wire.js';
 
@@ -20,8 +21,11 @@ export interface SessionBearer {
 }
 
 /**
- * An established session: its id, kid, expiry and the 32-byte AES key. The key lives only
- * here; {@link Session.zeroize} overwrites it, after which the session cannot seal anything.
+ * An established session: its id, kid, expiry and its AES-256-GCM key. The key is an
+ * opaque handle: on WebCrypto a non-extractable CryptoKey that script can use but never
+ * read, on node bytes behind the handle with no way out. Nothing on a session returns
+ * raw key material. {@link Session.zeroize} destroys the key, after which the session
+ * cannot seal anything.
  *
  * @example
  * ```ts
@@ -45,15 +49,21 @@ export class Session {
   readonly expiresInSec: number;
   /** When the sidecar's answer arrived (ms since the epoch, by the client's clock). */
   readonly establishedAt: number;
-  #key: Uint8Array | undefined;
+  /**
+   * The `kid` of the sidecar handshake key whose signature and key confirmation the client
+   * checked (with the `serverKeys` option); undefined when the init was not checked.
+   */
+  readonly handshakeKid: string | undefined;
+  #key: SessionKeyHandle | undefined;
 
   constructor(init: {
     sessionId: string;
     clientId: string;
-    key: Uint8Array;
+    key: SessionKeyHandle;
     expiresInSec: number;
     establishedAt: number;
     subject?: string | undefined;
+    handshakeKid?: string | undefined;
   }) {
     this.sessionId = init.sessionId;
     this.kid = kidFromSessionId(init.sessionId);
@@ -62,6 +72,7 @@ export class Session {
     this.subject = init.subject;
     this.expiresInSec = init.expiresInSec;
     this.establishedAt = init.establishedAt;
+    this.handshakeKid = init.handshakeKid;
     this.#key = init.key;
   }
 
@@ -85,15 +96,19 @@ export class Session {
     return this.#key === undefined;
   }
 
-  /** The session key. Throws `TypeError` after {@link Session.zeroize}. */
-  get key(): Uint8Array {
+  /**
+   * The session key as an opaque handle, to seal and open with (`@idsvc/client/message`).
+   * It has no bytes to give: on WebCrypto `crypto.subtle.exportKey` refuses it.
+   * Throws `TypeError` after {@link Session.zeroize}.
+   */
+  get key(): SessionKeyHandle {
     if (!this.#key) throw new TypeError('the session key has been zeroized; initialise a new session');
     return this.#key;
   }
 
-  /** Overwrite the key with zeros and forget it. Safe to call twice. */
+  /** Destroy the key (node: overwrite its bytes with zeros) and forget it. Safe to call twice. */
   zeroize(): void {
-    zeroize(this.#key);
+    this.#key?.destroy();
     this.#key = undefined;
   }
 
@@ -105,6 +120,7 @@ export class Session {
       authenticated: this.authenticated,
       subject: this.subject,
       expiresInSec: this.expiresInSec,
+      handshakeKid: this.handshakeKid,
     };
   }
 }
@@ -118,6 +134,9 @@ export interface SessionResult {
 /**
  * Run the handshake: make an ephemeral P-256 key pair, send its public key, derive the
  * session key from the sidecar's answer. With `bearer`, the session is authenticated.
+ * With `ctx.serverKeys`, the answer must carry a valid signature by a trusted sidecar
+ * handshake key and a matching key confirmation, or no session is made and
+ * `HandshakeUnverifiedError` is thrown (fail closed).
  * Throws a typed `IdentityClientError` subclass on any failure. Most callers use
  * `IdentityClient.initSession()` instead, which also keeps and replaces the session.
  *
@@ -134,7 +153,7 @@ export async function initSession(
 ): Promise<SessionResult> {
   const startedAt = performance.now();
   const url = joinUrl(ctx.sidecarUrl, SESSION_INIT_PATH);
-  const { headers, body, privateKey } = await sessionInitMessage(ctx.protocol, ctx.clientId, {
+  const { headers, body, privateKey, publicKey, idempotencyKey } = await sessionInitMessage(ctx.protocol, ctx.clientId, {
     now: ctx.now(),
     bearer: bearer?.accessToken,
     subject: bearer?.subject,
@@ -162,10 +181,24 @@ export async function initSession(
       throw errorFromAnswer(answer.status, answer.text, false, snapshot(), sessionInitHint(answer.status, answer.text));
     }
     const fields = parseJson(answer.text, answer.status, snapshot());
+    const serverKeys = ctx.serverKeys;
+    const check: InitAnswerCheck | undefined = serverKeys
+      ? (init, secret) =>
+          authenticateHandshake(
+            { protocol: ctx.protocol, keys: serverKeys, signal },
+            { clientId: ctx.clientId, publicKey, idempotencyKey, subject: bearer?.subject },
+            init,
+            (name) => answer.headers.get(name),
+            secret,
+          )
+      : undefined;
     let keys;
     try {
-      keys = await completeSessionInit(ctx.protocol, ctx.clientId, privateKey, fields);
+      keys = await completeSessionInit(ctx.protocol, ctx.clientId, privateKey, fields, check);
     } catch (err) {
+      if (err instanceof HandshakeRefusedError) {
+        throw new HandshakeUnverifiedError(err.reason, answer.status, snapshot(), { cause: err.cause });
+      }
       if (!(err instanceof UnusableInitAnswerError)) throw err;
       throw new ResponseError(answer.status, err.message, snapshot());
     }
@@ -176,6 +209,7 @@ export async function initSession(
       expiresInSec: keys.expiresInSec,
       establishedAt: ctx.now(),
       subject: bearer?.subject,
+      handshakeKid: keys.handshakeKid,
     });
     return { session, wire: snapshot() };
   } finally {

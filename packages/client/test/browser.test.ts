@@ -13,6 +13,7 @@ const PROTOCOL_WEB = fileURLToPath(new URL('../../protocol/src/web.ts', import.m
 const hasChromium = chromiumAvailable();
 
 let bundle: string;
+let probeBundle: string;
 let page: Server;
 let pageOrigin: string;
 let stack: TestStack;
@@ -38,10 +39,38 @@ beforeAll(async () => {
     ],
   });
   bundle = result.outputFiles[0]!.text;
+  // A second bundle for the key test: the SDK plus the WebCrypto protocol it runs on.
+  const probe = await build({
+    stdin: {
+      contents: `export * from ${JSON.stringify(WEB_ENTRY)}; export { webProtocol } from '@idsvc/protocol/web';`,
+      resolveDir: fileURLToPath(new URL('.', import.meta.url)),
+      loader: 'ts',
+    },
+    bundle: true,
+    format: 'esm',
+    platform: 'browser',
+    write: false,
+    logLevel: 'silent',
+    plugins: [
+      {
+        name: 'workspace-sources',
+        setup(b) {
+          b.onResolve({ filter: /^@idsvc\/protocol\/web$/ }, () => ({ path: PROTOCOL_WEB }));
+        },
+      },
+    ],
+  });
+  probeBundle = probe.outputFiles[0]!.text;
 
   page = createServer((req, res) => {
     if (req.url === '/sdk.js') {
       res.writeHead(200, { 'content-type': 'text/javascript' }).end(bundle);
+    } else if (req.url === '/probe.js') {
+      res.writeHead(200, { 'content-type': 'text/javascript' }).end(probeBundle);
+    } else if (req.url === '/probe') {
+      res
+        .writeHead(200, { 'content-type': 'text/html' })
+        .end('<!doctype html><title>probe</title><script type="module">import * as sdk from "/probe.js"; window.sdk = sdk;</script>');
     } else {
       // The page loads the bundle the way an application would and hands it to the test.
       res
@@ -189,6 +218,76 @@ describe.skipIf(!hasChromium)('the browser entry (@idsvc/client/web) in headless
     expect(outcome.code).toBe('network_error');
     expect(outcome.hint).toContain('CORS_ORIGINS');
     expect(outcome.hint).toContain(otherOrigin);
+    await context.close();
+  });
+
+  it('keeps the ECDH private key, the shared secret and the session key in non-extractable CryptoKeys, and checks the signed init', async () => {
+    const context = await browser.newContext();
+    const tab = await context.newPage();
+    await tab.goto(`${pageOrigin}/probe`);
+    await tab.waitForFunction(() => 'sdk' in window);
+    const outcome = await tab.evaluate(
+      async ({ sidecarUrl, basic }) => {
+        const sdk = (window as unknown as { sdk: typeof import('../src/web.js') & { webProtocol: typeof import('@idsvc/protocol/web').webProtocol } }).sdk;
+        const p = sdk.webProtocol;
+        /** The CryptoKey behind a handle of the WebCrypto backend. */
+        const cryptoKey = (handle: unknown): CryptoKey => (handle as { use(): CryptoKey }).use();
+        const seen: Record<string, CryptoKey> = {};
+        // The SDK's own protocol, watched: each key is caught as the SDK makes it.
+        const watched = {
+          ...p,
+          generateKeyPair: async () => {
+            const pair = await p.generateKeyPair();
+            seen.privateKey = cryptoKey(pair.privateKey);
+            return pair;
+          },
+          agree: async (...args: Parameters<typeof p.agree>) => {
+            const secret = await p.agree(...args);
+            seen.sharedSecret = cryptoKey(secret);
+            return secret;
+          },
+        };
+        // With serverKeys: the key set is fetched cross-origin, the signature checked and the
+        // key confirmation derived from the non-extractable secret, all inside the browser.
+        const serverKeys = `${sidecarUrl}/.well-known/sidecar-jwks.json`;
+        const client = new sdk.IdentityClient({ sidecarUrl, ...basic, dangerouslyAllowSecretInBrowser: true, protocol: watched, serverKeys });
+        const { session } = await client.initSession();
+        seen.sessionKey = cryptoKey(client.session!.key);
+        const report: Record<string, { type: string; algorithm: string; extractable: boolean; usages: string[]; exports: string[] }> = {};
+        for (const [name, key] of Object.entries(seen)) {
+          const exports: string[] = [];
+          for (const format of ['raw', 'jwk', 'pkcs8'] as const) {
+            try {
+              await crypto.subtle.exportKey(format, key);
+              exports.push(`${format}: exported`);
+            } catch (err) {
+              exports.push(`${format}: ${(err as Error).name}`);
+            }
+          }
+          report[name] = { type: key.type, algorithm: key.algorithm.name, extractable: key.extractable, usages: [...key.usages].sort(), exports };
+        }
+        // The session works with the key nobody can read.
+        const issued = await client.issue({ audience: 'orders-api', scope: 'orders.read', subject: 'browser-user' });
+        return { report, tokenType: issued.data.token_type, sessionJson: JSON.stringify(client.session), handshakeKid: session.handshakeKid };
+      },
+      { sidecarUrl: stack.sidecarUrl, basic: DEV_BASIC },
+    );
+    const refused = ['raw: InvalidAccessError', 'jwk: InvalidAccessError', 'pkcs8: InvalidAccessError'];
+    expect(outcome.report).toEqual({
+      privateKey: { type: 'private', algorithm: 'ECDH', extractable: false, usages: ['deriveBits', 'deriveKey'], exports: refused },
+      // WebCrypto can never export an HKDF key, whatever its flag: the secret has no way out at all.
+      sharedSecret: {
+        type: 'secret',
+        algorithm: 'HKDF',
+        extractable: false,
+        usages: ['deriveKey'],
+        exports: ['raw: NotSupportedError', 'jwk: NotSupportedError', 'pkcs8: NotSupportedError'],
+      },
+      sessionKey: { type: 'secret', algorithm: 'AES-GCM', extractable: false, usages: ['decrypt', 'encrypt'], exports: refused },
+    });
+    expect(outcome.tokenType).toBe('Bearer');
+    expect(outcome.handshakeKid).toMatch(/^[A-Za-z0-9_-]{43}$/);
+    expect(outcome.sessionJson).not.toContain('key');
     await context.close();
   });
 });

@@ -1,9 +1,12 @@
+import { protocol, type SessionKeyHandle } from '@idsvc/protocol';
 import { describe, expect, it } from 'vitest';
 import { Session } from '../src/session.js';
 
 const SESSION_ID = `S-${'ab'.repeat(16)}`;
+const KEY = new Uint8Array(32).fill(7);
+const handle = await protocol.importSessionKey(KEY);
 
-function makeSession(key = new Uint8Array(32).fill(7)): Session {
+function makeSession(key: SessionKeyHandle = handle): Session {
   return new Session({ sessionId: SESSION_ID, clientId: 'dev-client', key, expiresInSec: 1800, establishedAt: 1_000_000 });
 }
 
@@ -23,14 +26,26 @@ describe('Session', () => {
     expect(session.secondsLeft(expiresAt + 5000)).toBe(0);
   });
 
-  it('overwrites its key with zeros and refuses to use it afterwards', () => {
-    const key = new Uint8Array(32).fill(7);
+  it('destroys its key and refuses to use it afterwards', async () => {
+    const key = await protocol.importSessionKey(KEY);
     const session = makeSession(key);
+    const aad = new TextEncoder().encode('aad');
+    await protocol.seal(session.key, aad, 'before');
     session.zeroize();
-    expect(key.every((b) => b === 0)).toBe(true);
+    expect(key.destroyed).toBe(true);
     expect(session.zeroized).toBe(true);
     expect(() => session.key).toThrow(TypeError);
+    // The handle the session held can no longer seal either.
+    await expect(protocol.seal(key, aad, 'after')).rejects.toBeInstanceOf(TypeError);
     session.zeroize(); // twice is harmless
+  });
+
+  it('hands out no raw key material from any of its fields or getters', () => {
+    const session = makeSession();
+    const prototype = Object.getOwnPropertyNames(Session.prototype);
+    const values = [...Object.values(session), ...prototype.map((name) => (session as unknown as Record<string, unknown>)[name])];
+    expect(values.some((v) => v instanceof Uint8Array || ArrayBuffer.isView(v) || v instanceof ArrayBuffer)).toBe(false);
+    expect(Object.values(session.key).every((v) => typeof v === 'string')).toBe(true);
   });
 
   it('never shows its key when serialised', () => {

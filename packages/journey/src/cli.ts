@@ -113,6 +113,7 @@ function describe(result: Outcome, total: number, p: Palette): string {
       detail('session', `${result.sessionId ?? ''}`);
       const kind = result.authenticated ? 'authenticated' : 'anonymous';
       detail('kid', `${result.kid ?? ''}  ${p.dim(`(${kind}, expires in ${result.expiresInSec ?? 0} s)`)}`);
+      if (result.handshakeKid) detail('sidecar', p.green(`sidecar authenticated (kid ${result.handshakeKid})`));
     }
   } else if (result.requestBodyPlaintext !== null) {
     detail('request', truncate(result.requestBodyPlaintext));

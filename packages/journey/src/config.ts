@@ -4,6 +4,9 @@
  */
 import type { AuthMethod } from '@idsvc/client';
 
+/** Where a sidecar publishes its handshake keys (docs/protocol.md section 12.1). */
+export const SIDECAR_KEYS_PATH = '/.well-known/sidecar-jwks.json';
+
 /** Defaults of the internal (Basic) client: the seeded development client. */
 export const BASIC_DEFAULTS = {
   clientId: 'dev-client',
@@ -39,12 +42,19 @@ export interface JourneyConfig {
   readonly identityUrl: string | undefined;
   /** Per-request timeout towards the sidecar, in ms. */
   readonly timeoutMs: number;
+  /**
+   * The sidecar's handshake key set (`SIDECAR_KEYS_URL`): when set, every session init must
+   * be signed by one of its keys, and the UI and CLI say "sidecar authenticated (kid …)".
+   * `npm start` sets it to its own sidecar's key set when it starts the local stack.
+   */
+  readonly sidecarKeysUrl: string | undefined;
 }
 
 /** The variables `loadJourneyConfig` reads, for `--help`. */
 export const JOURNEY_VARIABLES = [
   ['SIDECAR_URL', 'sidecar to use; unset: start identity API + sidecar in this process'],
   ['IDENTITY_URL', 'identity API, for its public keys (JWKS) only; the local stack’s when SIDECAR_URL is unset'],
+  ['SIDECAR_KEYS_URL', 'sidecar handshake key set; set: session inits must be signed by it (the local stack’s when SIDECAR_URL is unset)'],
   ['AUTH_METHOD', 'basic (internal client, default) or hmac (external client)'],
   ['CLIENT_ID', `client id (${BASIC_DEFAULTS.clientId}; hmac: ${HMAC_DEFAULTS.clientId})`],
   ['CLIENT_SECRET', 'client secret (the development client’s by default)'],
@@ -112,6 +122,7 @@ export function loadJourneyConfig(env: Record<string, string | undefined>): Jour
   };
   const sidecarUrl = httpUrl('SIDECAR_URL', 'http://127.0.0.1:8141');
   const identityUrl = httpUrl('IDENTITY_URL', 'http://127.0.0.1:8140');
+  const sidecarKeysUrl = httpUrl('SIDECAR_KEYS_URL', `http://127.0.0.1:8141${SIDECAR_KEYS_PATH}`);
 
   const config: JourneyConfig = {
     clientId: get('CLIENT_ID') ?? defaults.clientId,
@@ -125,6 +136,7 @@ export function loadJourneyConfig(env: Record<string, string | undefined>): Jour
     sidecarUrl,
     identityUrl,
     timeoutMs: integer('REQUEST_TIMEOUT_MS', 10_000, 100, 600_000),
+    sidecarKeysUrl,
   };
   if (problems.length > 0) throw new JourneyConfigError(problems);
   return Object.freeze(config);

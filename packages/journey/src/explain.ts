@@ -2,7 +2,7 @@
  * Troubleshooting: turn a failure into one line saying what happened and one saying how
  * to fix it, in the spirit of a troubleshooting table.
  */
-import { IdentityClientError, NetworkError, ResponseError, ServiceError, TimeoutError } from '@idsvc/client';
+import { HandshakeUnverifiedError, IdentityClientError, NetworkError, ResponseError, ServiceError, TimeoutError } from '@idsvc/client';
 
 /** What went wrong and what to do about it. */
 export interface Explanation {
@@ -59,6 +59,15 @@ function describe(err: unknown, ctx: ExplainContext): Explanation {
     return {
       error: `The sidecar at ${ctx.sidecarUrl} did not answer in time.`,
       fix: 'Check that SIDECAR_URL points to a healthy sidecar, or raise REQUEST_TIMEOUT_MS.',
+    };
+  }
+  if (err instanceof HandshakeUnverifiedError) {
+    return {
+      error: `The session init answer is not vouched for by the sidecar (${err.reason}); nothing was sent under it.`,
+      fix:
+        err.reason === 'keys_unavailable'
+          ? 'Check SIDECAR_KEYS_URL: it must serve the sidecar\'s handshake key set.'
+          : 'Something between this client and the sidecar rewrote the handshake, or SIDECAR_KEYS_URL names another sidecar\'s keys.',
     };
   }
   if (err instanceof ServiceError) {

@@ -103,6 +103,7 @@ export class Journey {
       clientSecret: config.clientSecret,
       authMethod: config.authMethod,
       timeoutMs: config.timeoutMs,
+      ...(config.sidecarKeysUrl ? { serverKeys: config.sidecarKeysUrl } : {}),
       ...(deps.fetch ? { fetch: deps.fetch } : {}),
       ...(deps.now ? { now: deps.now } : {}),
     });

@@ -6,7 +6,7 @@
 import dotenv from 'dotenv';
 import { parseCommandLine, usage, type Args } from './args.js';
 import { useColor } from './ansi.js';
-import { JourneyConfigError, loadJourneyConfig, type JourneyConfig } from './config.js';
+import { JourneyConfigError, SIDECAR_KEYS_PATH, loadJourneyConfig, type JourneyConfig } from './config.js';
 import type { EmbeddedStack } from './embedded.js';
 import { describeStartupError, probeSidecar } from './startup.js';
 
@@ -48,6 +48,10 @@ async function main(): Promise<number> {
     return 1;
   }
   const sidecarUrl = config.sidecarUrl ?? (stack as EmbeddedStack).sidecarUrl;
+  if (stack && config.sidecarKeysUrl === undefined) {
+    // Our own sidecar: trust its handshake keys, so every session init is checked.
+    config = Object.freeze({ ...config, sidecarKeysUrl: `${stack.sidecarUrl}${SIDECAR_KEYS_PATH}` });
+  }
 
   if (args.cli) {
     const { runCli } = await import('./cli.js');
@@ -88,6 +92,7 @@ async function serve(config: JourneyConfig, sidecarUrl: string, stack: EmbeddedS
   } else {
     lines.push(`  sidecar       ${sidecarUrl}   (SIDECAR_URL)`);
   }
+  if (config.sidecarKeysUrl) lines.push(`  sidecar keys  ${config.sidecarKeysUrl}   (session inits must be signed by one)`);
   lines.push(`  journey UI    http://localhost:${port}`);
   lines.push(`  client        ${config.clientId} (${config.authMethod === 'hmac' ? 'HMAC' : 'Basic'}), subject ${config.subject}`);
   lines.push('Press Ctrl+C to stop.', '');

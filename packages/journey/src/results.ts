@@ -47,6 +47,8 @@ export interface SessionStepResult {
   kid: string | null;
   authenticated: boolean;
   expiresInSec: number | null;
+  /** The sidecar handshake key that signed the init, when SIDECAR_KEYS_URL is set; null when not checked. */
+  handshakeKid: string | null;
   error: string | null;
   status: number;
   errorCode: string | null;
@@ -105,6 +107,7 @@ export function sessionResult(
     kid: session?.kid ?? null,
     authenticated: session?.authenticated ?? false,
     expiresInSec: session?.expiresInSec ?? null,
+    handshakeKid: session?.handshakeKid ?? null,
     error: explanation?.error ?? null,
     status: wire?.status ?? 0,
     errorCode: explanation?.code ?? null,

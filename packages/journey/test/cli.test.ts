@@ -113,8 +113,26 @@ describe('the terminal journey', { timeout: 60_000 }, () => {
   it('without SIDECAR_URL starts the local stack in-process (SQLite under ./data)', async () => {
     const result = await run(['--cli', '--json'], {});
     expect(result.code).toBe(0);
-    expect(JSON.parse(result.stdout)).toMatchObject({ ok: true, passed: 6 });
+    const document = JSON.parse(result.stdout) as { steps: { handshakeKid: string | null }[] };
+    expect(document).toMatchObject({ ok: true, passed: 6 });
     expect(existsSync(join(workDir, 'data', 'identity.db'))).toBe(true);
+    // Its own sidecar's handshake keys are trusted: both session inits were checked.
+    expect(document.steps[0]?.handshakeKid).toMatch(/^[A-Za-z0-9_-]{43}$/);
+    expect(document.steps[3]?.handshakeKid).toBe(document.steps[0]?.handshakeKid);
+  });
+
+  it('with SIDECAR_KEYS_URL says the sidecar is authenticated, and fails closed on keys that are not its own', async () => {
+    const [checked, wrongKeys] = await Promise.all([
+      run(['--cli'], { SIDECAR_URL: stack.sidecarUrl, SIDECAR_KEYS_URL: `${stack.sidecarUrl}/.well-known/sidecar-jwks.json` }),
+      // The identity API's token keys never sign a handshake.
+      run(['--cli'], { SIDECAR_URL: stack.sidecarUrl, SIDECAR_KEYS_URL: `${stack.identityUrl}/.well-known/jwks.json` }),
+    ]);
+    expect(checked.code).toBe(0);
+    expect(checked.stdout.match(/sidecar authenticated \(kid [A-Za-z0-9_-]{43}\)/g)).toHaveLength(2);
+    expect(wrongKeys.code).toBe(1);
+    expect(wrongKeys.stdout).toMatch(/\[1\/6\] .* FAIL/);
+    expect(wrongKeys.stdout).toContain('not vouched for by the sidecar (unknown_key)');
+    expect(wrongKeys.stdout).not.toContain('sidecar authenticated');
   });
 
   it('--help explains the options and variables; bad options and values exit 2', async () => {

@@ -14,6 +14,7 @@ describe('journey configuration', () => {
       audience: 'orders-api',
       port: 3506,
       sidecarUrl: undefined,
+      sidecarKeysUrl: undefined,
     });
   });
 
@@ -32,6 +33,7 @@ describe('journey configuration', () => {
       SUBJECT: '',
       SIDECAR_URL: 'http://sidecar:8141/',
       IDENTITY_URL: 'http://identity:8140/',
+      SIDECAR_KEYS_URL: 'http://sidecar:8141/.well-known/sidecar-jwks.json',
       PORT: '8080',
     });
     expect(config).toMatchObject({
@@ -39,6 +41,7 @@ describe('journey configuration', () => {
       subject: 'test-user',
       sidecarUrl: 'http://sidecar:8141',
       identityUrl: 'http://identity:8140',
+      sidecarKeysUrl: 'http://sidecar:8141/.well-known/sidecar-jwks.json',
       port: 8080,
     });
   });
@@ -46,12 +49,13 @@ describe('journey configuration', () => {
   it('refuses bad values with one line each', () => {
     let error: unknown;
     try {
-      loadJourneyConfig({ PORT: '70000', AUTH_METHOD: 'oauth', SIDECAR_URL: 'ftp://x' });
+      loadJourneyConfig({ PORT: '70000', AUTH_METHOD: 'oauth', SIDECAR_URL: 'ftp://x', SIDECAR_KEYS_URL: 'keys.json' });
     } catch (err) {
       error = err;
     }
     expect(error).toBeInstanceOf(JourneyConfigError);
-    expect((error as JourneyConfigError).problems).toHaveLength(3);
+    expect((error as JourneyConfigError).problems).toHaveLength(4);
+    expect((error as JourneyConfigError).problems.join('\n')).toContain('SIDECAR_KEYS_URL: must be an http:// or https:// URL');
   });
 });
 

@@ -28,7 +28,8 @@ let browser: Browser;
 beforeAll(async () => {
   if (!hasChromium) return;
   stack = await startTestStack();
-  app = await createJourneyApp(loadJourneyConfig({}), {
+  // As `npm start` runs it: its own sidecar's handshake keys trusted.
+  app = await createJourneyApp(loadJourneyConfig({ SIDECAR_KEYS_URL: `${stack.sidecarUrl}/.well-known/sidecar-jwks.json` }), {
     sidecarUrl: stack.sidecarUrl,
     identityUrl: stack.identityUrl,
     embedded: true,
@@ -68,6 +69,10 @@ describe.skipIf(!hasChromium)('the web UI in headless Chromium', { timeout: 60_0
     expect(await card(page, 'verify').getAttribute('data-state')).toBe('success');
     expect(await card(page, 1).locator('.summary').textContent()).toContain('anonymous');
     expect(await card(page, 4).locator('.summary').textContent()).toContain('authenticated');
+    // Both session inits were signed by the sidecar's handshake key, and the UI says so.
+    for (const step of [1, 4]) {
+      expect(await card(page, step).locator('.sidecar-auth').textContent()).toMatch(/^sidecar authenticated \(kid [A-Za-z0-9_-]{43}\)$/);
+    }
     expect(await card(page, 3).locator('.summary').textContent()).toContain('test-corp');
     expect(await card(page, 'verify').locator('h2').textContent()).toBe('Verify: the family is dead');
     expect(await card(page, 'verify').locator('.summary').textContent()).toContain('invalid_token');

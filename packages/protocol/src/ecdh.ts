@@ -1,4 +1,4 @@
-import type { CryptoBackend, PrivateKeyHandle } from './backends/types.js';
+import type { CryptoBackend, PrivateKeyHandle, SharedSecretHandle } from './backends/types.js';
 import { validatePublicKey } from './keys/public-key.js';
 
 /**
@@ -10,4 +10,14 @@ import { validatePublicKey } from './keys/public-key.js';
 export async function sharedSecret(backend: CryptoBackend, privateKey: PrivateKeyHandle, peerPublicKey: Uint8Array): Promise<Uint8Array> {
   validatePublicKey(peerPublicKey);
   return backend.ecdh(privateKey, peerPublicKey);
+}
+
+/**
+ * The same ECDH, kept opaque: a handle keys can be derived from (session key, confirmation
+ * key) but whose bytes the WebCrypto backend never exposes. The peer key is validated first.
+ * Exposed as `agree()` on {@link createProtocol}'s result.
+ */
+export async function agree(backend: CryptoBackend, privateKey: PrivateKeyHandle, peerPublicKey: Uint8Array): Promise<SharedSecretHandle> {
+  validatePublicKey(peerPublicKey);
+  return backend.agree(privateKey, peerPublicKey);
 }

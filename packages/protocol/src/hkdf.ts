@@ -1,5 +1,6 @@
-import type { CryptoBackend } from './backends/types.js';
+import type { CryptoBackend, SessionKeyHandle, SharedSecretHandle } from './backends/types.js';
 import { assertBytes, utf8 } from './lib/bytes.js';
+import { KEY_LENGTH } from './lib/checks.js';
 
 /** The HKDF `info` prefix; the client id follows it. */
 const INFO_PREFIX = 'SESSION|A256GCM|';
@@ -33,4 +34,27 @@ export async function deriveSessionKey(backend: CryptoBackend, secret: Uint8Arra
   assertBytes(secret, 32, 'shared secret');
   const { salt, info } = sessionKeyInputs(sessionId, clientId);
   return backend.hkdfSha256(secret, salt, info, 32);
+}
+
+/**
+ * The same session key from an opaque secret, as an opaque handle (a non-extractable
+ * AES-GCM CryptoKey on WebCrypto). Exposed as `sessionKey()` on {@link createProtocol}'s result.
+ */
+export async function deriveSessionKeyHandle(
+  backend: CryptoBackend,
+  secret: SharedSecretHandle,
+  sessionId: string,
+  clientId: string,
+): Promise<SessionKeyHandle> {
+  const { salt, info } = sessionKeyInputs(sessionId, clientId);
+  return backend.deriveAesKey(secret, salt, info);
+}
+
+/**
+ * A handle on 32 known session-key bytes, for tooling that holds the bytes anyway (the
+ * handle keeps its own copy). Exposed as `importSessionKey()` on {@link createProtocol}'s result.
+ */
+export async function importSessionKey(backend: CryptoBackend, key: Uint8Array): Promise<SessionKeyHandle> {
+  assertBytes(key, KEY_LENGTH, 'key');
+  return backend.importAesKey(key);
 }

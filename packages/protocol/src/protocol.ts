@@ -1,10 +1,10 @@
-import type { CryptoBackend, KeyPair, PrivateKeyHandle } from './backends/types.js';
-import { sharedSecret } from './ecdh.js';
+import type { CryptoBackend, KeyPair, PrivateKeyHandle, SessionKey, SessionKeyHandle, SharedSecretHandle } from './backends/types.js';
+import { agree, sharedSecret } from './ecdh.js';
 import { open } from './envelope/open.js';
 import { seal } from './envelope/seal.js';
-import { deriveConfirmationKey, handshakeConfirmation, verifyHandshakeConfirmation } from './handshake/confirm.js';
+import { confirmHandshake, deriveConfirmationKey, handshakeConfirmation, verifyHandshakeConfirmation } from './handshake/confirm.js';
 import { verifyHandshakeSignature, type HandshakePublicJwk } from './handshake/signature.js';
-import { deriveSessionKey } from './hkdf.js';
+import { deriveSessionKey, deriveSessionKeyHandle, importSessionKey } from './hkdf.js';
 import { sha256Hex, sign, type SignatureInput } from './hmac/sign.js';
 import { verifySignature, type VerifyInput } from './hmac/verify.js';
 import { generateKeyPair, importPrivateKey } from './keys/key-pair.js';
@@ -21,10 +21,19 @@ export interface Protocol {
   sharedSecret(privateKey: PrivateKeyHandle, peerPublicKey65: Uint8Array): Promise<Uint8Array>;
   /** HKDF-SHA256 session key (32 bytes) of docs/protocol.md section 4. */
   deriveSessionKey(sharedSecret: Uint8Array, sessionId: string, clientId: string): Promise<Uint8Array>;
-  /** AES-256-GCM: base64(IV ‖ ciphertext ‖ tag). A random IV unless one is given. */
-  seal(key: Uint8Array, aad: Uint8Array, plaintext: Uint8Array | string, iv?: Uint8Array): Promise<string>;
+  /**
+   * ECDH kept opaque: a handle to derive keys from, never bytes (a non-extractable HKDF
+   * CryptoKey on WebCrypto). Throws InvalidPublicKeyError for a bad peer key.
+   */
+  agree(privateKey: PrivateKeyHandle, peerPublicKey65: Uint8Array): Promise<SharedSecretHandle>;
+  /** The session key of section 4 from an opaque secret, as an opaque handle (non-extractable on WebCrypto). */
+  sessionKey(secret: SharedSecretHandle, sessionId: string, clientId: string): Promise<SessionKeyHandle>;
+  /** A session-key handle on 32 known bytes (tooling, tests); the handle keeps its own copy. */
+  importSessionKey(key32: Uint8Array): Promise<SessionKeyHandle>;
+  /** AES-256-GCM: base64(IV ‖ ciphertext ‖ tag). A random IV unless one is given. Key: bytes or a handle. */
+  seal(key: SessionKey, aad: Uint8Array, plaintext: Uint8Array | string, iv?: Uint8Array): Promise<string>;
   /** Decrypt a payload (bytes or base64); throws DecryptionFailedError on any failure. */
-  open(key: Uint8Array, aad: Uint8Array, payload: Uint8Array | string): Promise<Uint8Array>;
+  open(key: SessionKey, aad: Uint8Array, payload: Uint8Array | string): Promise<Uint8Array>;
   /** Lowercase hex SHA-256 (text is UTF-8). */
   sha256Hex(data: Uint8Array | string): Promise<string>;
   /** The lowercase hex `X-Signature` of a token issue request. */
@@ -37,6 +46,11 @@ export interface Protocol {
   handshakeConfirmation(confirmationKey: Uint8Array, transcript: Uint8Array): Promise<Uint8Array>;
   /** Constant-time check of `X-Handshake-Confirm` (base64 or bytes); `false` when missing, malformed or wrong. */
   verifyHandshakeConfirmation(confirmationKey: Uint8Array, transcript: Uint8Array, mac: Uint8Array | string | undefined): Promise<boolean>;
+  /**
+   * The same check of `X-Handshake-Confirm` from an opaque shared secret (see `agree`): the
+   * confirmation key is derived and used inside the backend, never handed out.
+   */
+  confirmHandshake(secret: SharedSecretHandle, sessionId: string, clientId: string, transcript: Uint8Array, mac: Uint8Array | string | undefined): Promise<boolean>;
   /** Check of `X-Handshake-Signature` (base64 or bytes) by a JWK; `false` when missing, malformed or wrong; `TypeError` for a JWK that is not ES256. */
   verifyHandshakeSignature(jwk: HandshakePublicJwk, transcript: Uint8Array, signature: Uint8Array | string | undefined): Promise<boolean>;
 }
@@ -51,8 +65,10 @@ export interface Protocol {
  * const p = createProtocol(webCryptoBackend)
  * const { publicKey, privateKey } = await p.generateKeyPair()
  * // ... send publicKey in session init, receive sessionId and serverPublicKey ...
- * const secret = await p.sharedSecret(privateKey, serverPublicKey)
- * const key = await p.deriveSessionKey(secret, sessionId, clientId)
+ * // A client keeps the secret and the key opaque (non-extractable CryptoKeys here):
+ * const secret = await p.agree(privateKey, serverPublicKey)
+ * const key = await p.sessionKey(secret, sessionId, clientId)
+ * secret.destroy()
  * const payload = await p.seal(key, buildAad({ timestamp, nonce, kid, clientId }), '{"token":"..."}')
  * ```
  */
@@ -63,8 +79,11 @@ export function createProtocol(backend: CryptoBackend): Protocol {
     importPrivateKey: (scalar32: Uint8Array) => importPrivateKey(backend, scalar32),
     sharedSecret: (privateKey: PrivateKeyHandle, peer: Uint8Array) => sharedSecret(backend, privateKey, peer),
     deriveSessionKey: (secret: Uint8Array, sessionId: string, clientId: string) => deriveSessionKey(backend, secret, sessionId, clientId),
-    seal: (key: Uint8Array, aad: Uint8Array, plaintext: Uint8Array | string, iv?: Uint8Array) => seal(backend, key, aad, plaintext, iv),
-    open: (key: Uint8Array, aad: Uint8Array, payload: Uint8Array | string) => open(backend, key, aad, payload),
+    agree: (privateKey: PrivateKeyHandle, peer: Uint8Array) => agree(backend, privateKey, peer),
+    sessionKey: (secret: SharedSecretHandle, sessionId: string, clientId: string) => deriveSessionKeyHandle(backend, secret, sessionId, clientId),
+    importSessionKey: (key32: Uint8Array) => importSessionKey(backend, key32),
+    seal: (key: SessionKey, aad: Uint8Array, plaintext: Uint8Array | string, iv?: Uint8Array) => seal(backend, key, aad, plaintext, iv),
+    open: (key: SessionKey, aad: Uint8Array, payload: Uint8Array | string) => open(backend, key, aad, payload),
     sha256Hex: (data: Uint8Array | string) => sha256Hex(backend, data),
     sign: (input: SignatureInput) => sign(backend, input),
     verifySignature: (input: VerifyInput) => verifySignature(backend, input),
@@ -72,6 +91,8 @@ export function createProtocol(backend: CryptoBackend): Protocol {
     handshakeConfirmation: (key: Uint8Array, transcript: Uint8Array) => handshakeConfirmation(backend, key, transcript),
     verifyHandshakeConfirmation: (key: Uint8Array, transcript: Uint8Array, mac: Uint8Array | string | undefined) =>
       verifyHandshakeConfirmation(backend, key, transcript, mac),
+    confirmHandshake: (secret: SharedSecretHandle, sessionId: string, clientId: string, transcript: Uint8Array, mac: Uint8Array | string | undefined) =>
+      confirmHandshake(backend, secret, sessionId, clientId, transcript, mac),
     verifyHandshakeSignature: (jwk: HandshakePublicJwk, transcript: Uint8Array, signature: Uint8Array | string | undefined) =>
       verifyHandshakeSignature(backend, jwk, transcript, signature),
   });

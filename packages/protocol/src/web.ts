@@ -25,7 +25,7 @@ export { PATHS, ENCRYPTED_PATHS, type PublicPath } from './paths.js';
 export type { SignatureInput } from './hmac/sign.js';
 export type { VerifyInput } from './hmac/verify.js';
 export { zeroize } from './zeroize.js';
-export type { CryptoBackend, KeyPair, PrivateKeyHandle } from './backends/types.js';
+export type { CryptoBackend, KeyPair, PrivateKeyHandle, SessionKey, SessionKeyHandle, SharedSecretHandle } from './backends/types.js';
 export { createProtocol, type Protocol } from './protocol.js';
 export { webCryptoBackend } from './backends/webcrypto.js';
 

@@ -115,6 +115,7 @@ function summaryRows(result) {
     if (result.success) {
       rows.push(['Session', result.sessionId], ['KID', result.kid],
         ['Type', result.authenticated ? 'authenticated' : 'anonymous'], ['Expires in', `${result.expiresInSec} s`]);
+      if (result.handshakeKid) rows.push(['Sidecar', `authenticated (kid ${result.handshakeKid})`]);
     }
     return rows;
   }
@@ -158,6 +159,11 @@ function render(card, result) {
     const line = el('p', 'kid');
     line.append(el('span', 'k', 'session key id '), el('code', '', result.kid), copyButton(result.kid, 'session key id'));
     picture.append(line);
+    if (result.handshakeKid) {
+      const signed = el('p', 'kid sidecar-auth');
+      signed.append(el('span', 'k', 'sidecar authenticated '), el('code', '', `(kid ${result.handshakeKid})`));
+      picture.append(signed);
+    }
   }
 
   const request = card.querySelector('.request .detail-body');

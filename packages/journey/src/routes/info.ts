@@ -14,5 +14,6 @@ export function registerInfoRoute(app: FastifyInstance, config: JourneyConfig, o
     audience: config.audience,
     sidecarUrl: options.sidecarUrl,
     embedded: options.embedded ?? false,
+    sidecarKeysUrl: config.sidecarKeysUrl ?? null,
   }));
 }

@@ -16,7 +16,7 @@ import {
   type ECDH,
   type KeyObject,
 } from 'node:crypto';
-import type { KeyPair, PrivateKeyHandle } from './types.js';
+import type { KeyPair, PrivateKeyHandle, SessionKey, SessionKeyHandle, SharedSecretHandle } from './types.js';
 
 const CURVE = 'prime256v1';
 
@@ -58,6 +58,96 @@ class NodePrivateKey implements PrivateKeyHandle {
   }
 }
 
+/**
+ * The bytes behind node's secret and session-key handles. Module-private, so the handles
+ * carry no property or method that returns them: only the primitives below can read them.
+ */
+const material = new WeakMap<object, Uint8Array>();
+
+function bytesOf(handle: object, what: string): Uint8Array {
+  const bytes = material.get(handle);
+  if (bytes === undefined) throw new TypeError(`the ${what} was destroyed`);
+  return bytes;
+}
+
+function forget(handle: object): void {
+  material.get(handle)?.fill(0);
+  material.delete(handle);
+}
+
+/** An ECDH secret held by the node backend; `destroy()` overwrites it. */
+class NodeSharedSecret implements SharedSecretHandle {
+  readonly backend = 'node';
+  readonly kind = 'shared-secret';
+
+  constructor(bytes: Uint8Array) {
+    material.set(this, bytes);
+  }
+
+  get destroyed(): boolean {
+    return !material.has(this);
+  }
+
+  destroy(): void {
+    forget(this);
+  }
+}
+
+/** A session key held by the node backend; `destroy()` overwrites it. */
+class NodeSessionKey implements SessionKeyHandle {
+  readonly backend = 'node';
+  readonly kind = 'session-key';
+
+  constructor(bytes: Uint8Array) {
+    material.set(this, bytes);
+  }
+
+  get destroyed(): boolean {
+    return !material.has(this);
+  }
+
+  destroy(): void {
+    forget(this);
+  }
+}
+
+/** ECDH into an opaque secret. */
+export function agreeNode(privateKey: PrivateKeyHandle, peerPublicKey: Uint8Array): SharedSecretHandle {
+  return new NodeSharedSecret(ecdhNode(privateKey, peerPublicKey));
+}
+
+function secretBytes(secret: SharedSecretHandle): Uint8Array {
+  if (!(secret instanceof NodeSharedSecret)) throw new TypeError('the shared secret was not made by the node backend');
+  return bytesOf(secret, 'shared secret');
+}
+
+/** HKDF of an opaque secret into an opaque AES-256 key. */
+export function deriveAesKeyNode(secret: SharedSecretHandle, salt: Uint8Array, info: Uint8Array): SessionKeyHandle {
+  return new NodeSessionKey(hkdfSha256Node(secretBytes(secret), salt, info, 32));
+}
+
+/** HMAC-SHA256 check under a key derived from an opaque secret; the derived key is wiped after use. */
+export function hkdfHmacVerifyNode(secret: SharedSecretHandle, salt: Uint8Array, info: Uint8Array, data: Uint8Array, mac: Uint8Array): boolean {
+  const key = hkdfSha256Node(secretBytes(secret), salt, info, 32);
+  try {
+    return hmacSha256VerifyNode(key, data, mac);
+  } finally {
+    key.fill(0);
+  }
+}
+
+/** A node session-key handle on a copy of 32 known bytes. */
+export function importAesKeyNode(key: Uint8Array): SessionKeyHandle {
+  return new NodeSessionKey(new Uint8Array(key));
+}
+
+/** The raw bytes of a session key given as bytes or as a node handle. */
+function aesKeyBytes(key: SessionKey): Uint8Array {
+  if (key instanceof Uint8Array) return key;
+  if (!(key instanceof NodeSessionKey)) throw new TypeError('the session key was not made by the node backend');
+  return bytesOf(key, 'session key');
+}
+
 /** A fresh P-256 key pair. */
 export function generateKeyPairNode(): KeyPair {
   const ecdh = createECDH(CURVE);
@@ -84,8 +174,8 @@ export function hkdfSha256Node(ikm: Uint8Array, salt: Uint8Array, info: Uint8Arr
 }
 
 /** AES-256-GCM seal: ciphertext ‖ tag, as one Buffer (callers encode or copy it). */
-export function aesGcmSealNode(key: Uint8Array, iv: Uint8Array, aad: Uint8Array, plaintext: Uint8Array): Buffer {
-  const cipher = createCipheriv('aes-256-gcm', key, iv, { authTagLength: 16 });
+export function aesGcmSealNode(key: SessionKey, iv: Uint8Array, aad: Uint8Array, plaintext: Uint8Array): Buffer {
+  const cipher = createCipheriv('aes-256-gcm', aesKeyBytes(key), iv, { authTagLength: 16 });
   cipher.setAAD(aad);
   const head = cipher.update(plaintext);
   const tail = cipher.final();
@@ -93,9 +183,9 @@ export function aesGcmSealNode(key: Uint8Array, iv: Uint8Array, aad: Uint8Array,
 }
 
 /** AES-256-GCM open of ciphertext ‖ tag; throws when it does not authenticate. */
-export function aesGcmOpenNode(key: Uint8Array, iv: Uint8Array, aad: Uint8Array, sealed: Uint8Array): Uint8Array {
+export function aesGcmOpenNode(key: SessionKey, iv: Uint8Array, aad: Uint8Array, sealed: Uint8Array): Uint8Array {
   const tagStart = sealed.length - 16;
-  const decipher = createDecipheriv('aes-256-gcm', key, iv, { authTagLength: 16 });
+  const decipher = createDecipheriv('aes-256-gcm', aesKeyBytes(key), iv, { authTagLength: 16 });
   decipher.setAAD(aad);
   decipher.setAuthTag(sealed.subarray(tagStart));
   const head = decipher.update(sealed.subarray(0, tagStart));

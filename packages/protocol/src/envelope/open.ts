@@ -1,4 +1,4 @@
-import type { CryptoBackend } from '../backends/types.js';
+import type { CryptoBackend, SessionKey } from '../backends/types.js';
 import { DecryptionFailedError } from '../errors.js';
 import { checkAad, checkSessionKey, splitPayload } from '../lib/checks.js';
 
@@ -8,7 +8,7 @@ import { checkAad, checkSessionKey, splitPayload } from '../lib/checks.js';
  * a flipped bit — throws the same DecryptionFailedError, which tells nothing more.
  * Exposed as `open()` on {@link createProtocol}'s result.
  */
-export async function open(backend: CryptoBackend, key: Uint8Array, aad: Uint8Array, payload: Uint8Array | string): Promise<Uint8Array> {
+export async function open(backend: CryptoBackend, key: SessionKey, aad: Uint8Array, payload: Uint8Array | string): Promise<Uint8Array> {
   checkSessionKey(key);
   checkAad(aad);
   const { iv, sealed } = splitPayload(payload);

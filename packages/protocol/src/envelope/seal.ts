@@ -1,5 +1,5 @@
 import { encodeBase64 } from '../base64.js';
-import type { CryptoBackend } from '../backends/types.js';
+import type { CryptoBackend, SessionKey } from '../backends/types.js';
 import { assertBytes, concat, toBytes } from '../lib/bytes.js';
 import { checkAad, checkSessionKey, IV_LENGTH } from '../lib/checks.js';
 import { randomBytes } from '../lib/random.js';
@@ -12,7 +12,7 @@ import { randomBytes } from '../lib/random.js';
  */
 export async function seal(
   backend: CryptoBackend,
-  key: Uint8Array,
+  key: SessionKey,
   aad: Uint8Array,
   plaintext: Uint8Array | string,
   iv?: Uint8Array,

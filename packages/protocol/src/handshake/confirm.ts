@@ -3,7 +3,7 @@
  * transcript under a key of its own, derived from the ECDH shared secret with a label
  * that differs from the session key's, so the MAC reveals nothing about the session key.
  */
-import type { CryptoBackend } from '../backends/types.js';
+import type { CryptoBackend, SharedSecretHandle } from '../backends/types.js';
 import { decodeBase64 } from '../base64.js';
 import { assertBytes, utf8 } from '../lib/bytes.js';
 
@@ -58,4 +58,23 @@ export async function verifyHandshakeConfirmation(
   const bytes = confirmationBytes(mac);
   if (bytes === undefined) return false;
   return backend.hmacSha256Verify(confirmationKey, transcript, bytes);
+}
+
+/**
+ * {@link verifyHandshakeConfirmation} from an opaque shared secret: the backend derives
+ * the confirmation key and checks the MAC without the key leaving it (on WebCrypto, a
+ * non-extractable HMAC CryptoKey). Missing or malformed is simply `false`.
+ */
+export async function confirmHandshake(
+  backend: CryptoBackend,
+  secret: SharedSecretHandle,
+  sessionId: string,
+  clientId: string,
+  transcript: Uint8Array,
+  mac: Uint8Array | string | undefined,
+): Promise<boolean> {
+  const bytes = confirmationBytes(mac);
+  if (bytes === undefined) return false;
+  const { salt, info } = confirmationKeyInputs(sessionId, clientId);
+  return backend.hkdfHmacVerify(secret, salt, info, transcript, bytes);
 }

@@ -3,6 +3,7 @@
  * refuse the same things the same way.
  */
 import { decodeBase64 } from '../base64.js';
+import type { SessionKey } from '../backends/types.js';
 import { DecryptionFailedError } from '../errors.js';
 import { assertBytes } from './bytes.js';
 import { fromHex } from './hex.js';
@@ -15,9 +16,15 @@ export const IV_LENGTH = 12;
 /** GCM tag length used by the protocol. */
 export const TAG_LENGTH = 16;
 
-/** A session key must be 32 bytes; anything else is a programmer mistake. */
-export function checkSessionKey(key: Uint8Array): void {
-  assertBytes(key, KEY_LENGTH, 'key');
+/**
+ * A session key must be 32 bytes or a session-key handle (the backend checks it made the
+ * handle); anything else is a programmer mistake.
+ */
+export function checkSessionKey(key: SessionKey): void {
+  if (key instanceof Uint8Array) assertBytes(key, KEY_LENGTH, 'key');
+  else if (typeof key !== 'object' || key === null || (key as { kind?: unknown }).kind !== 'session-key') {
+    throw new TypeError('key must be 32 bytes or a session key handle');
+  }
 }
 
 /** A private scalar must be 32 bytes in [1, n-1]. */

@@ -64,5 +64,21 @@ export async function run(v: BrowserVectors): Promise<string[]> {
   } catch (err) {
     check(err instanceof DecryptionFailedError, 'tampered payload refused with another error');
   }
+  // The opaque path: handles from a browser pair seal what the byte path opens, and the
+  // keys behind them cannot be exported.
+  const c = await p.generateKeyPair();
+  const secret = await p.agree(c.privateKey, b.publicKey);
+  const handle = await p.sessionKey(secret, sessionId, 'web');
+  const bytes = await p.deriveSessionKey(await p.sharedSecret(b.privateKey, c.publicKey), sessionId, 'web');
+  check(new TextDecoder().decode(await p.open(bytes, aad, await p.seal(handle, aad, 'opaque'))) === 'opaque', 'opaque round trip');
+  for (const [what, h] of [['secret', secret], ['session key', handle]] as const) {
+    const inner = (h as unknown as { use(): CryptoKey }).use();
+    check(!inner.extractable, `${what} is extractable`);
+    const exported = await crypto.subtle.exportKey('raw', inner).then(
+      () => true,
+      () => false,
+    );
+    check(!exported, `${what} exported`);
+  }
   return failures;
 }

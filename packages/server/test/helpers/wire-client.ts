@@ -5,14 +5,14 @@
  * a test can tamper with any byte or header between sealing and sending.
  */
 import {
-  completeSessionInit,
   openMessage,
+  readSessionInitAnswer,
   sealMessage,
   sessionInitMessage,
   type SealingSession,
 } from '@idsvc/client/message';
 import type { FastifyInstance } from 'fastify';
-import { makeIdempotencyKey, protocol, zeroize } from '@idsvc/protocol';
+import { kidFromSessionId, makeIdempotencyKey, protocol, zeroize } from '@idsvc/protocol';
 
 /** A raw HTTP exchange. */
 export interface WireRequest {
@@ -125,9 +125,14 @@ export class WireClient {
       init.privateKey.destroy();
       return response;
     }
-    const keys = await completeSessionInit(protocol, this.clientId, init.privateKey, JSON.parse(response.body));
+    // The byte path (the SDK itself keeps the key opaque): tests look for these bytes in logs.
+    const answer = readSessionInitAnswer(JSON.parse(response.body));
+    const secret = await protocol.sharedSecret(init.privateKey, answer.serverPublicKey);
+    init.privateKey.destroy();
+    const key = await protocol.deriveSessionKey(secret, answer.sessionId, this.clientId);
+    zeroize(secret);
     if (this.session) zeroize(this.session.key);
-    this.session = { sessionId: keys.sessionId, kid: keys.kid, key: keys.key, expiresInSec: keys.expiresInSec };
+    this.session = { sessionId: answer.sessionId, kid: kidFromSessionId(answer.sessionId), key, expiresInSec: answer.expiresInSec };
     return response;
   }
 
