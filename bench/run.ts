@@ -71,8 +71,8 @@ async function runSuite(suiteName: string, quick: boolean): Promise<void> {
 
 function settingsFor(quick: boolean, connections: number): RunSettings {
   return quick
-    ? { mode: 'quick', connections, durationSec: 2, rounds: 1, warmupSec: 1, logLevel: 'warn' }
-    : { mode: 'full', connections, durationSec: 6, rounds: 5, warmupSec: 3, logLevel: 'warn' };
+    ? { mode: 'quick', connections, durationSec: 2, rounds: 1, warmupSec: 1, halfLoadSec: 3, logLevel: 'warn' }
+    : { mode: 'full', connections, durationSec: 6, rounds: 5, warmupSec: 3, halfLoadSec: 10, logLevel: 'warn' };
 }
 
 function peerVersion(): string {

@@ -35,7 +35,7 @@ export function run(scenarios: ScenarioResult[], connections = 50): RunResults {
   return {
     date: '2026-01-02T03:04:05.000Z',
     machine: { cpuModel: 'Test CPU', cores: 2, node: 'v20.0.0', openssl: '3.0.0', v8: '11', platform: 'linux', memoryGiB: 8 },
-    settings: { mode: 'full', connections, durationSec: 8, rounds: 3, warmupSec: 3, logLevel: 'warn' },
+    settings: { mode: 'full', connections, durationSec: 8, rounds: 3, warmupSec: 3, halfLoadSec: 10, logLevel: 'warn' },
     shapes: { embedded: 'one process' },
     scenarios,
   };
