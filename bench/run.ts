@@ -7,6 +7,7 @@
  *   npm run bench -- --only session-init,introspect    some scenarios only (and `protocol`)
  *   npm run bench -- --targets ceiling,embedded        some targets only (ceiling, embedded, scaled, peer)
  *   npm run bench -- --cpu-prof   CPU profiles of the server processes in bench/results/profiles/
+ *   npm run bench -- --alloc-prof sampled allocation profiles of the servers (freed objects included), same place
  *   npm run bench -- --connections 16                  another concurrency (targets need 50)
  *   npm run bench -- --suite identity   one component suite of bench/suites/ alone (identity, sidecar, protocol)
  *
@@ -93,6 +94,7 @@ async function main(): Promise<number> {
       only: { type: 'string', multiple: true },
       targets: { type: 'string', multiple: true },
       'cpu-prof': { type: 'boolean', default: false },
+      'alloc-prof': { type: 'boolean', default: false },
       connections: { type: 'string' },
       suite: { type: 'string' },
     },
@@ -132,6 +134,10 @@ async function main(): Promise<number> {
   if (values['cpu-prof'] === true) {
     startOptions.cpuProfileDir = join(RESULTS_DIR, 'profiles', results.date.replace(/[:.]/g, '-'));
     await mkdir(startOptions.cpuProfileDir, { recursive: true });
+  }
+  if (values['alloc-prof'] === true) {
+    startOptions.allocProfileDir = join(RESULTS_DIR, 'profiles', `${results.date.replace(/[:.]/g, '-')}-alloc`);
+    await mkdir(startOptions.allocProfileDir, { recursive: true });
   }
   const env: Environment = { connections };
   const notRunning: Partial<Record<TargetKind, string>> = {};
@@ -203,6 +209,7 @@ async function main(): Promise<number> {
     process.stdout.write(`\nwritten: bench/results/latest.json, latest.md, latest.svg (BENCHMARKS.md and ${BENCHMARKS_SVG} are rewritten by full runs of everything only)\n`);
   }
   if (startOptions.cpuProfileDir !== undefined) process.stdout.write(`CPU profiles: ${startOptions.cpuProfileDir}\n`);
+  if (startOptions.allocProfileDir !== undefined) process.stdout.write(`allocation profiles: ${startOptions.allocProfileDir}\n`);
 
   if (values.check === true) {
     const { pass, lines } = checkReport(outcomes);

@@ -38,6 +38,8 @@ export interface ChildSpec {
   ready: (stdout: string) => Record<string, string> | undefined;
   /** Write a V8 CPU profile of the child into this folder when it exits (`--cpu-prof`). */
   cpuProfileDir?: string;
+  /** Write a sampled allocation profile of the child into this folder when it exits (`--alloc-prof`). */
+  allocProfileDir?: string;
   /** Milliseconds to wait for `ready` (default 60 s). */
   timeoutMs?: number;
 }
@@ -55,7 +57,7 @@ export interface Child {
 }
 
 /** Run one child to completion and return its stdout; rejects on a non-zero exit. */
-export function runToEnd(spec: Omit<ChildSpec, 'ready' | 'cpuProfileDir'>, stdin?: string): Promise<string> {
+export function runToEnd(spec: Omit<ChildSpec, 'ready' | 'cpuProfileDir' | 'allocProfileDir'>, stdin?: string): Promise<string> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, nodeArgs(spec.script, spec.args ?? []), {
       cwd: spec.cwd,
@@ -89,7 +91,9 @@ const DIAGNOSTICS = {
 export function startChild(spec: ChildSpec): Promise<Child> {
   const args = [...DIAGNOSTICS.nodeArgs, ...nodeArgs(spec.script, spec.args ?? [], spec.cpuProfileDir, ALLOC_PROBE)];
   // The IPC channel carries only the allocation probe's questions and answers.
-  const child = spawn(process.execPath, args, { cwd: spec.cwd, env: childEnv(spec.env), stdio: ['ignore', 'pipe', 'pipe', 'ipc'] });
+  const env = childEnv({ ...spec.env, ...(spec.allocProfileDir !== undefined ? { BENCH_ALLOC_PROFILE_DIR: spec.allocProfileDir } : {}) });
+  if (spec.allocProfileDir !== undefined) mkdirSync(spec.allocProfileDir, { recursive: true });
+  const child = spawn(process.execPath, args, { cwd: spec.cwd, env, stdio: ['ignore', 'pipe', 'pipe', 'ipc'] });
   child.channel?.unref();
   if (DIAGNOSTICS.logDir !== undefined) {
     mkdirSync(DIAGNOSTICS.logDir, { recursive: true });

@@ -70,11 +70,16 @@ const PEER = fileURLToPath(new URL('../servers/peer.ts', import.meta.url));
 export interface StartOptions {
   /** Write CPU profiles of the server processes into this folder. */
   cpuProfileDir?: string;
+  /** Write sampled allocation profiles of the server processes into this folder. */
+  allocProfileDir?: string;
 }
 
-/** Where a child writes its CPU profile: a folder of its own under the run's. */
-function profileDir(options: StartOptions, name: string): { cpuProfileDir?: string } {
-  return options.cpuProfileDir !== undefined ? { cpuProfileDir: join(options.cpuProfileDir, name) } : {};
+/** Where a child writes its profiles: a folder of its own under the run's. */
+function profileDir(options: StartOptions, name: string): { cpuProfileDir?: string; allocProfileDir?: string } {
+  return {
+    ...(options.cpuProfileDir !== undefined ? { cpuProfileDir: join(options.cpuProfileDir, name) } : {}),
+    ...(options.allocProfileDir !== undefined ? { allocProfileDir: join(options.allocProfileDir, name) } : {}),
+  };
 }
 
 const SCOPE = 'orders.read orders.write';
