@@ -53,7 +53,8 @@ function line(x1: number, y1: number, x2: number, y2: number, attrs: string): st
 function valueText(outcome: TargetOutcome): string {
   const { value, bound, direction } = outcome;
   if (value === undefined || bound === undefined) return '';
-  const fmt = (v: number): string => (direction === 'at most' ? `${v.toFixed(1)} ms` : v >= 100 ? Math.round(v).toString() : v.toFixed(2));
+  // Latencies in ms, rates (bounds of 10 and more) whole, ratios with two decimals.
+  const fmt = (v: number): string => (direction === 'at most' ? `${v.toFixed(1)} ms` : bound >= 10 ? Math.round(v).toString() : v.toFixed(2));
   return `${fmt(value)} (${direction === 'at most' ? '≤' : '≥'} ${fmt(bound)})`;
 }
 

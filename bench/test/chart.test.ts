@@ -43,6 +43,7 @@ describe('the SVG chart', () => {
     const lineAtOne = Number(unit[1]) - Number(missed[2]);
     expect(Number(missed[3]) / lineAtOne).toBeCloseTo(0.5, 2);
     expect(svg).toContain('350 (≥ 700)');
+    expect(svg).toContain('0.90 (≥ 0.85)');
     for (const outcome of outcomes.filter((o) => o.status === 'met')) expect(score(outcome)).toBeGreaterThanOrEqual(1);
   });
 

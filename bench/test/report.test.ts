@@ -77,8 +77,8 @@ describe('BENCHMARKS.md', () => {
     expect(text).toContain('| stack, scaled | 650 | 650 | 4.8 | 9.5 | 19.0 | 38.0 | 20 ms | 0 | 1 538 | 12.0 |');
   });
 
-  it('shows the chart above the targets when given its path', () => {
-    expect(markdownReport(passingRun(), evaluateTargets(passingRun()), undefined, 'docs/benchmarks.svg')).toContain('](docs/benchmarks.svg)\n\n| target | measured | result |');
+  it('shows the chart above the targets when given its path (bench/results/latest.md)', () => {
+    expect(markdownReport(passingRun(), evaluateTargets(passingRun()), undefined, 'latest.svg')).toContain('](latest.svg)\n\n| target | measured | result |');
   });
 });
 
