@@ -1,12 +1,13 @@
 /**
  * `npm run bench`: the stack against the limit of its crypto and against node-oidc-provider.
  *
- *   npm run bench                 full run (about 15 minutes); rewrites BENCHMARKS.md's figures
- *   npm run bench -- --quick      short run (under 2 minutes), noisier figures
+ *   npm run bench                 full run (about 20 minutes); rewrites BENCHMARKS.md's figures and chart
+ *   npm run bench -- --quick      short run (about 3 minutes), noisier figures
  *   npm run bench -- --check      exit 1 and name every target the run missed
  *   npm run bench -- --only session-init,introspect    some scenarios only (and `protocol`)
  *   npm run bench -- --targets ceiling,embedded        some targets only (ceiling, embedded, scaled, peer)
  *   npm run bench -- --cpu-prof   CPU profiles of the server processes in bench/results/profiles/
+ *   npm run bench -- --alloc-prof sampled allocation profiles of the servers (freed objects included), same place
  *   npm run bench -- --connections 16                  another concurrency (targets need 50)
  *   npm run bench -- --suite identity   one component suite of bench/suites/ alone (identity, sidecar, protocol)
  *
@@ -14,8 +15,10 @@
  * child process started from the sources through tsx: `idsvc serve` (embedded), `idsvc
  * identity` + `idsvc sidecar` (scaled, PostgreSQL + Redis), the ceiling routes, and
  * node-oidc-provider. Only one of them is under load at a time. The report goes to stdout,
- * progress to stderr; results to bench/results/latest.json and latest.md, and, after a full
- * run of everything, into BENCHMARKS.md between its markers.
+ * progress to stderr; results to bench/results/latest.json, latest.md and latest.svg (the
+ * chart), and, after a full run of everything, into BENCHMARKS.md between its markers and
+ * docs/benchmarks.svg. After its rounds at full speed, each target of each scenario runs
+ * once more open loop at half the rate it reached (the latency users see at a steady load).
  */
 import { randomBytes } from 'node:crypto';
 import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
@@ -26,6 +29,7 @@ import { parseArgs } from 'node:util';
 import { describeMachine, machine } from './lib/machine.js';
 import { REPO_ROOT } from './lib/processes.js';
 import { stderrProgress } from './lib/progress.js';
+import { svgChart } from './lib/chart.js';
 import { markdownReport, markdownTable, replaceGenerated, textReport } from './lib/report.js';
 import type { RunResults, RunSettings, ScenarioResult } from './lib/results.js';
 import { runScenario } from './lib/runner.js';
@@ -44,6 +48,8 @@ import { protocolRows, run as runProtocolSuite, type ProtocolResults } from './s
 const SCENARIOS: readonly Scenario[] = [sessionInit, introspect, issue, refresh, journey, plainIntrospect, plainIssue];
 const RESULTS_DIR = fileURLToPath(new URL('./results/', import.meta.url));
 const BENCHMARKS_MD = join(REPO_ROOT, 'BENCHMARKS.md');
+/** The chart of the last full run, committed and shown in BENCHMARKS.md (a path from the repository root). */
+const BENCHMARKS_SVG = 'docs/benchmarks.svg';
 
 const SUITES_DIR = fileURLToPath(new URL('./suites/', import.meta.url));
 
@@ -71,8 +77,8 @@ async function runSuite(suiteName: string, quick: boolean): Promise<void> {
 
 function settingsFor(quick: boolean, connections: number): RunSettings {
   return quick
-    ? { mode: 'quick', connections, durationSec: 2, rounds: 1, warmupSec: 1, logLevel: 'warn' }
-    : { mode: 'full', connections, durationSec: 6, rounds: 5, warmupSec: 3, logLevel: 'warn' };
+    ? { mode: 'quick', connections, durationSec: 2, rounds: 1, warmupSec: 1, halfLoadSec: 3, logLevel: 'warn' }
+    : { mode: 'full', connections, durationSec: 6, rounds: 5, warmupSec: 3, halfLoadSec: 10, logLevel: 'warn' };
 }
 
 function peerVersion(): string {
@@ -88,6 +94,7 @@ async function main(): Promise<number> {
       only: { type: 'string', multiple: true },
       targets: { type: 'string', multiple: true },
       'cpu-prof': { type: 'boolean', default: false },
+      'alloc-prof': { type: 'boolean', default: false },
       connections: { type: 'string' },
       suite: { type: 'string' },
     },
@@ -127,6 +134,10 @@ async function main(): Promise<number> {
   if (values['cpu-prof'] === true) {
     startOptions.cpuProfileDir = join(RESULTS_DIR, 'profiles', results.date.replace(/[:.]/g, '-'));
     await mkdir(startOptions.cpuProfileDir, { recursive: true });
+  }
+  if (values['alloc-prof'] === true) {
+    startOptions.allocProfileDir = join(RESULTS_DIR, 'profiles', `${results.date.replace(/[:.]/g, '-')}-alloc`);
+    await mkdir(startOptions.allocProfileDir, { recursive: true });
   }
   const env: Environment = { connections };
   const notRunning: Partial<Record<TargetKind, string>> = {};
@@ -183,19 +194,23 @@ async function main(): Promise<number> {
   const outcomes = evaluateTargets(results);
   process.stdout.write(`\n${textReport(results, outcomes)}\n`);
   const protocolTable = protocol !== undefined ? markdownTable(protocolRows(protocol)) : undefined;
-  const generated = markdownReport(results, outcomes, protocolTable);
+  const chart = svgChart(results, outcomes);
   await mkdir(RESULTS_DIR, { recursive: true });
   await writeFile(join(RESULTS_DIR, 'latest.json'), `${JSON.stringify({ ...results, targets: outcomes }, null, 2)}\n`);
-  await writeFile(join(RESULTS_DIR, 'latest.md'), `${generated}\n`);
+  await writeFile(join(RESULTS_DIR, 'latest.md'), `${markdownReport(results, outcomes, protocolTable, 'latest.svg')}\n`);
+  await writeFile(join(RESULTS_DIR, 'latest.svg'), chart);
   const complete = !quick && only.length === 0 && targets.length === 0 && connections === TARGET_CONNECTIONS && env.scaled !== undefined;
   if (complete) {
     const current = await readFile(BENCHMARKS_MD, 'utf8').catch(() => '# Benchmarks\n');
-    await writeFile(BENCHMARKS_MD, replaceGenerated(current, generated));
-    process.stdout.write('\nwritten: bench/results/latest.json, bench/results/latest.md, BENCHMARKS.md\n');
+    // The chart is shown in the hand-written part of BENCHMARKS.md, above the figures.
+    await writeFile(BENCHMARKS_MD, replaceGenerated(current, markdownReport(results, outcomes, protocolTable)));
+    await writeFile(join(REPO_ROOT, BENCHMARKS_SVG), chart);
+    process.stdout.write(`\nwritten: bench/results/latest.json, latest.md, latest.svg, BENCHMARKS.md, ${BENCHMARKS_SVG}\n`);
   } else {
-    process.stdout.write('\nwritten: bench/results/latest.json, bench/results/latest.md (BENCHMARKS.md is rewritten by full runs of everything only)\n');
+    process.stdout.write(`\nwritten: bench/results/latest.json, latest.md, latest.svg (BENCHMARKS.md and ${BENCHMARKS_SVG} are rewritten by full runs of everything only)\n`);
   }
   if (startOptions.cpuProfileDir !== undefined) process.stdout.write(`CPU profiles: ${startOptions.cpuProfileDir}\n`);
+  if (startOptions.allocProfileDir !== undefined) process.stdout.write(`allocation profiles: ${startOptions.allocProfileDir}\n`);
 
   if (values.check === true) {
     const { pass, lines } = checkReport(outcomes);

@@ -10,7 +10,7 @@
  *   a journey); the generator seals and opens on the critical path, like a real client.
  */
 import { createRequire } from 'node:module';
-import { totalCpuMs } from './cpu.js';
+import { startMeters, type Charged, type Meters } from './meters.js';
 import type { Progress } from './progress.js';
 import type { WireRequest } from './wire.js';
 
@@ -74,15 +74,20 @@ export interface LoadPlan {
 }
 
 /** The measured figure of one run. */
-export interface LoadFigure {
+export interface LoadFigure extends Charged {
   /** Answers that passed their check, per second. */
   reqPerSec: number;
   /** Completed units per second (journeys); equal to reqPerSec for single requests. */
   unitsPerSec: number;
   meanMs: number;
   p50Ms: number;
+  /** Absent from results written before the half-load rounds existed. */
+  p90Ms?: number;
   p99Ms: number;
+  p999Ms?: number;
   maxMs: number;
+  /** Open-loop runs only: the requests per second offered, whatever the answers. */
+  offeredPerSec?: number;
   /** Answers that failed their check, plus socket errors and timeouts. */
   errors: number;
   /** The most frequent failure reasons, for the report. */
@@ -95,10 +100,6 @@ export interface LoadFigure {
   connections: number;
   mode: 'ahead' | 'live';
   builtDuringRun: number;
-  /** CPU time the server processes used per unit (request or journey), in µs; absent off Linux. */
-  serverCpuUsPerUnit?: number;
-  /** The server processes' CPU time over the run's wall time, in % of one core. */
-  serverCpuPct?: number;
   /** CPU time this process (the load generator) used per unit, in µs. */
   generatorCpuUsPerUnit: number;
 }
@@ -124,12 +125,12 @@ export const autocannon = createRequire(import.meta.url)('autocannon') as Autoca
 
 /**
  * Run `plan` with `connections` connections for `durationSec` seconds, reporting each
- * second to `progress`, and return the figure. `serverPids` are the processes whose CPU
- * time the run is charged with.
+ * second to `progress`, and return the figure. `meters` say what the run is charged with
+ * (server CPU, allocation, services).
  */
-export async function runLoad(plan: LoadPlan, connections: number, durationSec: number, serverPids: readonly number[], progress?: Progress): Promise<LoadFigure> {
+export async function runLoad(plan: LoadPlan, connections: number, durationSec: number, meters: Meters, progress?: Progress): Promise<LoadFigure> {
   const latencies: number[] = [];
-  const serverBefore = totalCpuMs(serverPids);
+  const charge = await startMeters(meters);
   const generatorBefore = process.cpuUsage();
   const wallBefore = performance.now();
   const instance = autocannon({
@@ -147,7 +148,6 @@ export async function runLoad(plan: LoadPlan, connections: number, durationSec: 
   instance.on('tick', ({ counter }) => progress?.tick(++second, durationSec, counter));
   const result = await instance;
   const wallMs = performance.now() - wallBefore;
-  const serverAfter = totalCpuMs(serverPids);
   const generator = process.cpuUsage(generatorBefore);
   const sorted = Float64Array.from(latencies).sort();
   const seconds = result.duration;
@@ -156,13 +156,15 @@ export async function runLoad(plan: LoadPlan, connections: number, durationSec: 
   if (result.errors > 0) reasons['socket error'] = result.errors;
   if (result.timeouts > 0) reasons.timeout = result.timeouts;
   const units = Math.max(1, plan.tally.units > 0 ? plan.tally.units : plan.tally.okCount);
-  const serverMs = serverBefore !== undefined && serverAfter !== undefined ? serverAfter - serverBefore : undefined;
+  const charged = await charge(units, wallMs);
   return {
     reqPerSec: plan.tally.okCount / seconds,
     unitsPerSec: (plan.tally.units > 0 ? plan.tally.units : plan.tally.okCount) / seconds,
     meanMs: sorted.length > 0 ? sorted.reduce((a, b) => a + b, 0) / sorted.length : 0,
     p50Ms: percentile(sorted, 50),
+    p90Ms: percentile(sorted, 90),
     p99Ms: percentile(sorted, 99),
+    p999Ms: percentile(sorted, 99.9),
     maxMs: sorted.length > 0 ? (sorted[sorted.length - 1] as number) : 0,
     errors,
     errorReasons: reasons,
@@ -172,7 +174,7 @@ export async function runLoad(plan: LoadPlan, connections: number, durationSec: 
     connections,
     mode: plan.mode,
     builtDuringRun: plan.tally.builtDuringRun,
-    ...(serverMs !== undefined ? { serverCpuUsPerUnit: (serverMs * 1000) / units, serverCpuPct: (100 * serverMs) / wallMs } : {}),
+    ...charged,
     generatorCpuUsPerUnit: (generator.user + generator.system) / units,
   };
 }

@@ -20,6 +20,9 @@ const TSX_LOADER = import.meta.resolve('tsx');
  */
 const TSX_TSCONFIG = fileURLToPath(new URL('../tsx.tsconfig.json', import.meta.url));
 
+/** Preloaded into every long-running server: counts its heap allocation (see the file). */
+const ALLOC_PROBE = new URL('../servers/alloc-probe.ts', import.meta.url).href;
+
 /** How to start one child. */
 export interface ChildSpec {
   /** Shown in progress and error messages. */
@@ -35,6 +38,8 @@ export interface ChildSpec {
   ready: (stdout: string) => Record<string, string> | undefined;
   /** Write a V8 CPU profile of the child into this folder when it exits (`--cpu-prof`). */
   cpuProfileDir?: string;
+  /** Write a sampled allocation profile of the child into this folder when it exits (`--alloc-prof`). */
+  allocProfileDir?: string;
   /** Milliseconds to wait for `ready` (default 60 s). */
   timeoutMs?: number;
 }
@@ -47,10 +52,12 @@ export interface Child {
   info: Record<string, string>;
   /** SIGTERM, then SIGKILL after a grace period; resolves once it exited. */
   stop(): Promise<void>;
+  /** Bytes the child allocated on its V8 heap so far, or `undefined` if it does not answer. */
+  allocatedBytes(): Promise<number | undefined>;
 }
 
 /** Run one child to completion and return its stdout; rejects on a non-zero exit. */
-export function runToEnd(spec: Omit<ChildSpec, 'ready' | 'cpuProfileDir'>, stdin?: string): Promise<string> {
+export function runToEnd(spec: Omit<ChildSpec, 'ready' | 'cpuProfileDir' | 'allocProfileDir'>, stdin?: string): Promise<string> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, nodeArgs(spec.script, spec.args ?? []), {
       cwd: spec.cwd,
@@ -82,8 +89,12 @@ const DIAGNOSTICS = {
 
 /** Start a long-running child and wait until its output says it is ready. */
 export function startChild(spec: ChildSpec): Promise<Child> {
-  const args = [...DIAGNOSTICS.nodeArgs, ...nodeArgs(spec.script, spec.args ?? [], spec.cpuProfileDir)];
-  const child = spawn(process.execPath, args, { cwd: spec.cwd, env: childEnv(spec.env), stdio: ['ignore', 'pipe', 'pipe'] });
+  const args = [...DIAGNOSTICS.nodeArgs, ...nodeArgs(spec.script, spec.args ?? [], spec.cpuProfileDir, ALLOC_PROBE)];
+  // The IPC channel carries only the allocation probe's questions and answers.
+  const env = childEnv({ ...spec.env, ...(spec.allocProfileDir !== undefined ? { BENCH_ALLOC_PROFILE_DIR: spec.allocProfileDir } : {}) });
+  if (spec.allocProfileDir !== undefined) mkdirSync(spec.allocProfileDir, { recursive: true });
+  const child = spawn(process.execPath, args, { cwd: spec.cwd, env, stdio: ['ignore', 'pipe', 'pipe', 'ipc'] });
+  child.channel?.unref();
   if (DIAGNOSTICS.logDir !== undefined) {
     mkdirSync(DIAGNOSTICS.logDir, { recursive: true });
     const log = createWriteStream(join(DIAGNOSTICS.logDir, `${spec.name.replace(/[^\w.-]+/g, '-')}.log`), { flags: 'a' });
@@ -112,7 +123,7 @@ export function startChild(spec: ChildSpec): Promise<Child> {
       const info = spec.ready(out);
       if (info !== undefined) {
         clearTimeout(timer);
-        resolve({ name: spec.name, process: child, info, stop });
+        resolve({ name: spec.name, process: child, info, stop, allocatedBytes: () => askAllocated(child) });
       }
     });
     // Kept for the error message; a healthy server at LOG_LEVEL=warn writes little here.
@@ -126,9 +137,33 @@ export function startChild(spec: ChildSpec): Promise<Child> {
   });
 }
 
-function nodeArgs(script: string, args: string[], cpuProfileDir?: string): string[] {
+function nodeArgs(script: string, args: string[], cpuProfileDir?: string, preload?: string): string[] {
   const profile = cpuProfileDir !== undefined ? ['--cpu-prof', `--cpu-prof-dir=${cpuProfileDir}`] : [];
-  return [...profile, '--import', TSX_LOADER, script, ...args];
+  return [...profile, '--import', TSX_LOADER, ...(preload !== undefined ? ['--import', preload] : []), script, ...args];
+}
+
+let question = 0;
+
+/** Ask a child's allocation probe for its total; `undefined` after a second without an answer. */
+function askAllocated(child: ChildProcess): Promise<number | undefined> {
+  if (!child.connected) return Promise.resolve(undefined);
+  const id = ++question;
+  return new Promise((resolve) => {
+    const done = (bytes: number | undefined): void => {
+      clearTimeout(timer);
+      child.off('message', onMessage);
+      resolve(bytes);
+    };
+    const onMessage = (message: unknown): void => {
+      const answer = message as { type?: unknown; id?: unknown; bytes?: unknown };
+      if (answer.type === 'bench-alloc' && answer.id === id && typeof answer.bytes === 'number') done(answer.bytes);
+    };
+    const timer = setTimeout(() => done(undefined), 1000);
+    child.on('message', onMessage);
+    child.send({ type: 'bench-alloc', id }, (err) => {
+      if (err !== null) done(undefined);
+    });
+  });
 }
 
 function childEnv(env: Record<string, string> | undefined): NodeJS.ProcessEnv {

@@ -84,3 +84,42 @@ export function summarizeProfile(profile: CpuProfile, fromMs = 0): ProfileSummar
   const sorted = (m: Map<string, number>): FunctionTime[] => [...m.entries()].map(([name, ms]) => ({ name, ms })).sort((a, b) => b.ms - a.ms);
   return { totalMs, idleMs, gcMs, busyMs: totalMs - idleMs, self: sorted(self), inclusive: sorted(inclusive).filter((f) => f.name !== '(root)') };
 }
+
+/** The parts of a `.heapprofile` (V8's sampling heap profiler) this reads. */
+export interface HeapProfileNode {
+  callFrame: CpuProfile['nodes'][number]['callFrame'];
+  /** Bytes sampled as allocated by this function itself. */
+  selfSize: number;
+  children?: HeapProfileNode[];
+}
+
+export interface HeapProfile {
+  head: HeapProfileNode;
+}
+
+/** Bytes allocated by a function (self) or with it on the stack (inclusive). */
+export interface FunctionBytes {
+  name: string;
+  bytes: number;
+}
+
+/** A heap profile's allocation, by function, largest first. */
+export function summarizeHeapProfile(profile: HeapProfile): { totalBytes: number; self: FunctionBytes[]; inclusive: FunctionBytes[] } {
+  const self = new Map<string, number>();
+  const inclusive = new Map<string, number>();
+  let totalBytes = 0;
+  const walk = (node: HeapProfileNode, stack: readonly string[]): void => {
+    const name = label(node.callFrame);
+    const path = stack.includes(name) ? stack : [...stack, name];
+    if (node.selfSize > 0) {
+      totalBytes += node.selfSize;
+      self.set(name, (self.get(name) ?? 0) + node.selfSize);
+      // Each function once per allocation, however deep its recursion.
+      for (const fn of path) inclusive.set(fn, (inclusive.get(fn) ?? 0) + node.selfSize);
+    }
+    for (const child of node.children ?? []) walk(child, path);
+  };
+  walk(profile.head, []);
+  const sorted = (m: Map<string, number>): FunctionBytes[] => [...m.entries()].map(([name, bytes]) => ({ name, bytes })).sort((a, b) => b.bytes - a.bytes);
+  return { totalBytes, self: sorted(self), inclusive: sorted(inclusive).filter((f) => f.name !== '(root)') };
+}

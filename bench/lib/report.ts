@@ -4,9 +4,10 @@
  * and as Markdown for `BENCHMARKS.md`. Pure functions of the results.
  */
 import type { TargetKind } from '../scenarios/types.js';
+import type { LoadFigure } from './load.js';
 import { describeMachine } from './machine.js';
 import { ratio, type RunResults, type ScenarioResult, type TargetFigure } from './results.js';
-import { formatRate, type TargetOutcome } from './targets.js';
+import { formatRate, halfLoadBoundMs, type TargetOutcome } from './targets.js';
 
 /** How each target is named in the tables. */
 export const TARGET_LABELS: Record<TargetKind, string> = {
@@ -29,11 +30,40 @@ function times(value: number | undefined): string {
   return value === undefined ? '' : `${value.toFixed(2)}×`;
 }
 
+/** Kilobytes (1 000 bytes), one decimal. */
+function kb(bytes: number | undefined): string {
+  return bytes === undefined ? '' : (bytes / 1000).toFixed(1);
+}
+
+/** The services charged in any figure of `figures` (PostgreSQL, Redis), in first-seen order. */
+function servicesOf(figures: readonly (LoadFigure | undefined)[]): string[] {
+  const names = new Set<string>();
+  for (const f of figures) for (const name of Object.keys(f?.serviceCpuUsPerUnit ?? {})) names.add(name);
+  return [...names];
+}
+
+/** The cost columns of a figure: server CPU, heap allocation, then each service's CPU. */
+function costCells(figure: LoadFigure, services: readonly string[]): string[] {
+  return [
+    figure.serverCpuUsPerUnit === undefined ? '' : formatRate(figure.serverCpuUsPerUnit),
+    kb(figure.serverAllocBytesPerUnit),
+    ...services.map((name) => {
+      const us = figure.serviceCpuUsPerUnit?.[name];
+      return us === undefined ? '' : formatRate(us);
+    }),
+  ];
+}
+
+function costHeader(unit: string, services: readonly string[]): string[] {
+  return [`server CPU µs/${unit}`, `heap KB/${unit}`, ...services.map((name) => `${name} CPU µs/${unit}`)];
+}
+
 /** The rows of one scenario's table, header first. */
 export function scenarioRows(scenario: ScenarioResult): string[][] {
   const journeys = scenario.unit === 'journey';
   const unit = journeys ? 'journey' : 'req';
-  const header = ['target', journeys ? 'journeys/s' : 'req/s', ...(journeys ? ['req/s'] : []), 'p50 ms', 'p99 ms', 'errors', '× ceiling', '× peer', `server CPU µs/${unit}`];
+  const services = servicesOf(Object.values(scenario.figures));
+  const header = ['target', journeys ? 'journeys/s' : 'req/s', ...(journeys ? ['req/s'] : []), 'p50 ms', 'p99 ms', 'errors', '× ceiling', '× peer', ...costHeader(unit, services)];
   const rows: string[][] = [header];
   const ceiling = scenario.figures.ceiling;
   const peer = scenario.figures.peer;
@@ -54,7 +84,39 @@ export function scenarioRows(scenario: ScenarioResult): string[][] {
       String(figure.errorsAllRounds),
       isBaseline ? '' : times(ratio(figure, ceiling)),
       isBaseline ? '' : times(ratio(figure, peer)),
-      figure.serverCpuUsPerUnit === undefined ? '' : formatRate(figure.serverCpuUsPerUnit),
+      ...costCells(figure, services),
+    ]);
+  }
+  return rows;
+}
+
+/**
+ * The rows of one scenario's half-load table (header first), or `undefined` when the run
+ * had no half-load round for it. Latencies count from each request's scheduled time.
+ */
+export function halfLoadRows(scenario: ScenarioResult): string[][] | undefined {
+  const half = scenario.halfLoad;
+  if (half === undefined || Object.keys(half).length === 0) return undefined;
+  const unit = scenario.unit === 'journey' ? 'journey' : 'req';
+  const services = servicesOf(Object.values(half));
+  const header = ['target', 'offered req/s', 'answered req/s', 'p50 ms', 'p90 ms', 'p99 ms', 'p99.9 ms', 'p99 bound', 'errors', ...costHeader(unit, services)];
+  const rows: string[][] = [header];
+  const opt = (v: number | undefined): string => (v === undefined ? '' : ms(v));
+  for (const target of ORDER) {
+    const figure = half[target];
+    if (figure === undefined) continue;
+    const bound = halfLoadBoundMs(scenario.id, target);
+    rows.push([
+      TARGET_LABELS[target],
+      formatRate(figure.offeredPerSec ?? figure.reqPerSec),
+      formatRate(figure.reqPerSec),
+      ms(figure.p50Ms),
+      opt(figure.p90Ms),
+      ms(figure.p99Ms),
+      opt(figure.p999Ms),
+      bound === undefined ? '' : `${bound} ms`,
+      String(figure.errors),
+      ...costCells(figure, services),
     ]);
   }
   return rows;
@@ -93,13 +155,17 @@ function outcomeRows(outcomes: TargetOutcome[]): string[][] {
 export function textReport(results: RunResults, outcomes: TargetOutcome[]): string {
   const parts = [describeMachine(results.machine), settingsLine(results)];
   for (const [target, text] of Object.entries(results.shapes)) parts.push(`${TARGET_LABELS[target as TargetKind]}: ${text}`);
-  for (const scenario of results.scenarios) parts.push(`\n${scenario.title}\n${textTable(scenarioRows(scenario))}`);
+  for (const scenario of results.scenarios) {
+    parts.push(`\n${scenario.title}\n${textTable(scenarioRows(scenario))}`);
+    const half = halfLoadRows(scenario);
+    if (half !== undefined) parts.push(`at half load (open loop):\n${textTable(half)}`);
+  }
   parts.push(`\nTargets\n${textTable(outcomeRows(outcomes))}`);
   return parts.join('\n');
 }
 
-/** The generated part of BENCHMARKS.md, markers included. */
-export function markdownReport(results: RunResults, outcomes: TargetOutcome[], protocolTable?: string): string {
+/** The generated part of BENCHMARKS.md, markers included; `chart` is the path of the run's SVG chart. */
+export function markdownReport(results: RunResults, outcomes: TargetOutcome[], protocolTable?: string, chart?: string): string {
   const m = results.machine;
   const parts = [
     MARKERS.start,
@@ -112,10 +178,13 @@ export function markdownReport(results: RunResults, outcomes: TargetOutcome[], p
     '',
     '### Targets',
     '',
+    ...(chart !== undefined ? [`![Each target's measured value over its bound, and the latency percentiles at half load](${chart})`, ''] : []),
     markdownTable(outcomeRows(outcomes)),
   ];
   for (const scenario of results.scenarios) {
     parts.push('', `### ${scenario.title}`, '', scenario.description, '', markdownTable(scenarioRows(scenario)));
+    const half = halfLoadRows(scenario);
+    if (half !== undefined) parts.push('', `At half load (open loop, ${results.settings.halfLoadSec} s, latency from each request's scheduled time):`, '', markdownTable(half));
   }
   if (protocolTable !== undefined) parts.push('', '### Protocol micro-benchmark', '', protocolTable);
   parts.push('', MARKERS.end);

@@ -23,6 +23,8 @@ export interface ScenarioResult {
   figures: Partial<Record<TargetKind, TargetFigure>>;
   /** Targets that were not measured, and why. */
   skipped: Partial<Record<TargetKind, string>>;
+  /** Each target's open-loop round at half its measured maximum (absent when not run). */
+  halfLoad?: Partial<Record<TargetKind, LoadFigure>>;
 }
 
 /** The settings of a run. */
@@ -32,6 +34,8 @@ export interface RunSettings {
   durationSec: number;
   rounds: number;
   warmupSec: number;
+  /** Seconds of each target's half-load round, after its rounds at full speed; 0 for none. */
+  halfLoadSec: number;
   logLevel: string;
 }
 

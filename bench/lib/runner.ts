@@ -6,6 +6,8 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Environment, Feeder, Scenario, TargetKind } from '../scenarios/types.js';
 import { runLoad, type LoadFigure } from './load.js';
+import type { Meters } from './meters.js';
+import { runOpenLoop } from './open-loop.js';
 import type { Progress } from './progress.js';
 import { medianRound, type RunSettings, type ScenarioResult } from './results.js';
 
@@ -20,6 +22,15 @@ function available(target: TargetKind, env: Environment): boolean {
 
 function message(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
+}
+
+/** The share of a target's measured maximum that its half-load round offers. */
+export const HALF_LOAD = 0.5;
+
+function metersOf(target: TargetKind, env: Environment): Meters {
+  const server = env[target];
+  if (server === undefined) return { pids: [] };
+  return { pids: server.pids, allocatedBytes: server.allocatedBytes, ...(server.services !== undefined ? { services: server.services } : {}) };
 }
 
 /** Run one scenario on every target of it that is running. */
@@ -48,7 +59,7 @@ export async function runScenario(scenario: Scenario, env: Environment, settings
     progress.step(`${scenario.title} · ${target} · ${label}: preparing`);
     const plan = await feeder.plan(Math.ceil(perSec * seconds * MARGIN) + 500);
     progress.step(`${scenario.title} · ${target} · ${label}`);
-    const figure = await runLoad(plan, settings.connections, seconds, env[target]?.pids ?? [], progress);
+    const figure = await runLoad(plan, settings.connections, seconds, metersOf(target, env), progress);
     pace.set(target, Math.max(pace.get(target) ?? 0, figure.reqPerSec));
     // Let the server settle (sockets closed, garbage collected) before the next run.
     await sleep(300);
@@ -78,5 +89,28 @@ export async function runScenario(scenario: Scenario, env: Environment, settings
     }
   }
   for (const [target, figures] of runs) result.figures[target] = medianRound(figures);
+
+  // Then each target at half its measured maximum, open loop: the latency users see at a
+  // steady load, rather than the queue of a saturated server.
+  if (settings.halfLoadSec > 0) {
+    result.halfLoad = {};
+    for (const [target, feeder] of feeders) {
+      const max = result.figures[target];
+      if (max === undefined || max.reqPerSec <= 0) continue;
+      const rate = HALF_LOAD * max.reqPerSec;
+      const label = `half load (${Math.round(rate)} req/s offered)`;
+      try {
+        progress.step(`${scenario.title} · ${target} · ${label}: preparing`);
+        const plan = await feeder.plan(Math.ceil(rate * settings.halfLoadSec * MARGIN) + 500);
+        progress.step(`${scenario.title} · ${target} · ${label}`);
+        const figure = await runOpenLoop(plan, rate, settings.connections, settings.halfLoadSec, metersOf(target, env), progress);
+        result.halfLoad[target] = figure;
+        if (figure.errors > 0) progress.note(`warning: ${scenario.title} on ${target}, half load: ${figure.errors} failed answers (${JSON.stringify(figure.errorReasons)})`);
+        await sleep(300);
+      } catch (err) {
+        progress.note(`warning: ${scenario.title} on ${target}: half-load round failed: ${message(err)}`);
+      }
+    }
+  }
   return result;
 }

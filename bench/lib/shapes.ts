@@ -20,6 +20,7 @@ import { fileURLToPath } from 'node:url';
 import { Redis } from 'ioredis';
 import pg from 'pg';
 import { REPO_ROOT, runToEnd, startChild, type Child } from './processes.js';
+import { postgresMeter, redisMeter, type ServiceMeter } from './services.js';
 
 /** The client every scenario acts as. */
 export interface BenchClient {
@@ -39,6 +40,10 @@ export interface StackShape {
   description: string;
   /** The server processes, charged with the CPU time of a run. */
   pids: number[];
+  /** Bytes the server processes allocated on their V8 heaps so far. */
+  allocatedBytes(): Promise<number | undefined>;
+  /** The services under the servers, charged beside them (scaled shape). */
+  services?: ServiceMeter[];
   stop(): Promise<void>;
 }
 
@@ -46,6 +51,8 @@ export interface StackShape {
 export interface BaselineServer {
   url: string;
   pids: number[];
+  allocatedBytes(): Promise<number | undefined>;
+  services?: undefined;
   stop(): Promise<void>;
 }
 
@@ -63,11 +70,16 @@ const PEER = fileURLToPath(new URL('../servers/peer.ts', import.meta.url));
 export interface StartOptions {
   /** Write CPU profiles of the server processes into this folder. */
   cpuProfileDir?: string;
+  /** Write sampled allocation profiles of the server processes into this folder. */
+  allocProfileDir?: string;
 }
 
-/** Where a child writes its CPU profile: a folder of its own under the run's. */
-function profileDir(options: StartOptions, name: string): { cpuProfileDir?: string } {
-  return options.cpuProfileDir !== undefined ? { cpuProfileDir: join(options.cpuProfileDir, name) } : {};
+/** Where a child writes its profiles: a folder of its own under the run's. */
+function profileDir(options: StartOptions, name: string): { cpuProfileDir?: string; allocProfileDir?: string } {
+  return {
+    ...(options.cpuProfileDir !== undefined ? { cpuProfileDir: join(options.cpuProfileDir, name) } : {}),
+    ...(options.allocProfileDir !== undefined ? { allocProfileDir: join(options.allocProfileDir, name) } : {}),
+  };
 }
 
 const SCOPE = 'orders.read orders.write';
@@ -107,6 +119,14 @@ function pidsOf(child: Child): number[] {
   return child.process.pid !== undefined ? [child.process.pid] : [];
 }
 
+/** The heap allocation of several children together, `undefined` if any does not answer. */
+function allocatedByAll(children: Child[]): () => Promise<number | undefined> {
+  return async () => {
+    const each = await Promise.all(children.map((c) => c.allocatedBytes()));
+    return each.some((b) => b === undefined) ? undefined : each.reduce<number>((a, b) => a + (b as number), 0);
+  };
+}
+
 function listening(pattern: RegExp, names: string[]): (out: string) => Record<string, string> | undefined {
   return (out) => {
     const match = pattern.exec(out);
@@ -137,6 +157,7 @@ export async function startEmbedded(options: StartOptions = {}): Promise<StackSh
       client,
       description: 'one process (`idsvc serve`): identity API + sidecar, SQLite (WAL), memory session and nonce stores, in-process forwarding',
       pids: pidsOf(child),
+      allocatedBytes: child.allocatedBytes,
       stop: async () => {
         await child.stop();
         await rm(dir, { recursive: true, force: true });
@@ -189,7 +210,9 @@ export async function startScaled(options: StartOptions = {}): Promise<StackShap
   } finally {
     await admin.end();
   }
+  const services = [postgresMeter(adminUrl.href, database), redisMeter(SERVICES.redisUrl)];
   const teardown = async (): Promise<void> => {
+    for (const service of services) await service.close();
     for (const child of children.reverse()) await child.stop();
     await dropDatabase(adminUrl.href, database);
     await deleteKeys(SERVICES.redisUrl, keyPrefix);
@@ -233,6 +256,8 @@ export async function startScaled(options: StartOptions = {}): Promise<StackShap
       description:
         'two processes (`idsvc identity`, `idsvc sidecar`): PostgreSQL (pool of 10), Redis session and nonce stores, forwarding over HTTP (undici pool)',
       pids: [...pidsOf(identity), ...pidsOf(sidecar)],
+      allocatedBytes: allocatedByAll([identity, sidecar]),
+      services,
       stop: teardown,
     };
   } catch (err) {
@@ -275,7 +300,7 @@ export async function startCeiling(key: Uint8Array, options: StartOptions = {}):
     ready: listening(/^READY (\S+)$/m, ['url']),
     ...profileDir(options, 'ceiling'),
   });
-  return { url: child.info.url as string, pids: pidsOf(child), stop: child.stop };
+  return { url: child.info.url as string, pids: pidsOf(child), allocatedBytes: child.allocatedBytes, stop: child.stop };
 }
 
 /** node-oidc-provider with one client of id `client.id` and secret `client.secret`. */
@@ -288,5 +313,5 @@ export async function startPeer(client: { id: string; secret: string }, options:
     ready: listening(/^READY (\S+)$/m, ['url']),
     ...profileDir(options, 'peer'),
   });
-  return { url: child.info.url as string, pids: pidsOf(child), stop: child.stop };
+  return { url: child.info.url as string, pids: pidsOf(child), allocatedBytes: child.allocatedBytes, stop: child.stop };
 }

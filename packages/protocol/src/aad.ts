@@ -23,8 +23,15 @@ export interface AadFields {
  * ```
  */
 export function buildAad({ timestamp, nonce, kid, clientId }: AadFields): Uint8Array {
-  for (const [name, value] of Object.entries({ timestamp, nonce, kid, clientId })) {
-    if (typeof value !== 'string') throw new TypeError(`AAD field ${name} must be a string`);
-  }
+  // Checked one by one, not by iterating over an object of them: this runs twice per
+  // encrypted request, and the iteration allocated more than the AAD itself.
+  assertField('timestamp', timestamp);
+  assertField('nonce', nonce);
+  assertField('kid', kid);
+  assertField('clientId', clientId);
   return utf8(`${timestamp}|${nonce}|${kid}|${clientId}`);
+}
+
+function assertField(name: keyof AadFields, value: unknown): void {
+  if (typeof value !== 'string') throw new TypeError(`AAD field ${name} must be a string`);
 }

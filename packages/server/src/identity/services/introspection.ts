@@ -16,6 +16,7 @@ export type IntrospectionResponse = { active: false } | ({ active: true } & Reco
 
 const INACTIVE: IntrospectionResponse = Object.freeze({ active: false as const });
 
+
 /** Options of {@link IntrospectionService}. */
 export interface IntrospectionServiceOptions {
   db: Database;
@@ -47,7 +48,9 @@ export class IntrospectionService {
     // The caller's own token was verified as a JWT already: no need to match its shape again.
     const accessFirst = hint !== 'refresh_token' && (caller?.token === token || AccessTokenVerifier.looksLikeJwt(token));
     if (accessFirst) {
-      const answer = await this.access(clientId, token, caller);
+      // The caller's own token is described without another asynchronous step (and the
+      // promise it would allocate): this is the hot path of plaintext introspection.
+      const answer = caller?.token === token ? this.describe(clientId, caller.claims) : await this.access(clientId, token, caller);
       return answer.active || hint !== 'refresh_token' ? answer : this.refresh(clientId, token);
     }
     const answer = await this.refresh(clientId, token);
@@ -68,12 +71,22 @@ export class IntrospectionService {
   /** The RFC 7662 answer for an active access token's claims, to the client that holds it. */
   private describe(clientId: string, claims: AccessTokenClaims): IntrospectionResponse {
     if (claims.client_id !== clientId) return INACTIVE;
-    const { iss, sub, aud, exp, iat, jti, client_id, scope, ...rest } = claims;
-    // Issue refuses custom claims named like a member; this keeps a token signed before
-    // that rule from shadowing one either (`active`, `username`, ...): ours come last.
-    const custom: Record<string, unknown> = {};
-    for (const [name, value] of Object.entries(rest)) if (!INTROSPECTION_MEMBERS.has(name)) custom[name] = value;
-    return { ...custom, active: true, scope, client_id, sub, aud, iss, exp, iat, jti, token_type: 'Bearer' };
+    // Custom claims first, skipping any named like a member: issue refuses those, and this
+    // keeps a token signed before that rule from shadowing one (`active`, `username`, ...).
+    // Copied key by key rather than through a rest object, one object fewer per call.
+    const answer: Record<string, unknown> = {};
+    for (const key of Object.keys(claims)) if (!INTROSPECTION_MEMBERS.has(key)) answer[key] = claims[key];
+    answer.active = true;
+    answer.scope = claims.scope;
+    answer.client_id = claims.client_id;
+    answer.sub = claims.sub;
+    answer.aud = claims.aud;
+    answer.iss = claims.iss;
+    answer.exp = claims.exp;
+    answer.iat = claims.iat;
+    answer.jti = claims.jti;
+    answer.token_type = 'Bearer';
+    return answer as IntrospectionResponse;
   }
 
   private async refresh(clientId: string, token: string): Promise<IntrospectionResponse> {
