@@ -16,7 +16,6 @@ export type IntrospectionResponse = { active: false } | ({ active: true } & Reco
 
 const INACTIVE: IntrospectionResponse = Object.freeze({ active: false as const });
 
-
 /** Options of {@link IntrospectionService}. */
 export interface IntrospectionServiceOptions {
   db: Database;
