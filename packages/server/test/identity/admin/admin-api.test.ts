@@ -1,6 +1,6 @@
 /** The admin API, `/admin/v1/clients`, authenticated by the configured admin token. */
 import type { FastifyInstance } from 'fastify';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, assert, beforeAll, describe, expect, it } from 'vitest';
 import { createIdentityApp } from '../../../src/identity/app.js';
 import { databaseTargets, withDatabase } from '../../helpers/db.js';
 import { ADMIN_TOKEN, ISSUE_BODY, basic, bearer, oauthError, post, testConfig, withIdentity } from '../../helpers/identity.js';
@@ -176,7 +176,7 @@ describe.each(await databaseTargets())('admin API without an admin token on $kin
   let app: FastifyInstance;
   beforeAll(async () => {
     const base = testConfig(tdb, { MODE: 'development', SEED_DEV_CLIENTS: 'false' });
-    expect(base.adminToken).toBeDefined();
+    assert.isDefined(base.adminToken);
     // Same configuration with the admin token removed (development mode allows none).
     app = await createIdentityApp({ config: { ...base, adminToken: undefined }, db: tdb.db, logger: false });
   });
