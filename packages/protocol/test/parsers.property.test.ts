@@ -87,7 +87,9 @@ const uncompressedCandidates = fc.oneof(
 
 describe('decodeBase64', () => {
   it('arbitrary text decodes or is refused with a ProtocolError', () => {
-    fc.assert(fc.property(anyText, (s) => expect(() => valueOrProtocolError(() => decodeBase64(s))).not.toThrow()));
+    fc.assert(fc.property(anyText, (s) => {
+      expect(() => valueOrProtocolError(() => decodeBase64(s))).not.toThrow();
+    }));
   });
 
   it('round-trips bytes and agrees with Node', () => {
@@ -112,11 +114,15 @@ describe('decodeBase64', () => {
 
 describe('decodePublicKey and validatePublicKey', () => {
   it('arbitrary text decodes to a key or is refused with a ProtocolError', () => {
-    fc.assert(fc.property(anyText, (s) => expect(() => valueOrProtocolError(() => decodePublicKey(s))).not.toThrow()));
+    fc.assert(fc.property(anyText, (s) => {
+      expect(() => valueOrProtocolError(() => decodePublicKey(s))).not.toThrow();
+    }));
   });
 
   it('arbitrary bytes are valid points or refused with a ProtocolError', () => {
-    fc.assert(fc.property(fc.uint8Array({ maxLength: 100 }), (bytes) => expect(() => valueOrProtocolError(() => validatePublicKey(bytes))).not.toThrow()));
+    fc.assert(fc.property(fc.uint8Array({ maxLength: 100 }), (bytes) => {
+      expect(() => valueOrProtocolError(() => validatePublicKey(bytes))).not.toThrow();
+    }));
   });
 
   it('accepts exactly the uncompressed points OpenSSL accepts: real keys, mutated keys, (x+p, y), random bytes', () => {
@@ -148,7 +154,9 @@ describe('decodePublicKey and validatePublicKey', () => {
 describe('parseIdempotencyKey', () => {
   it('arbitrary text parses or is refused with a ProtocolError', () => {
     const headerish = fc.oneof(anyText, fc.tuple(fc.stringMatching(/^[0-9]{0,18}$/), anyText).map(([a, b]) => `${a}.${b}`));
-    fc.assert(fc.property(headerish, (s) => expect(() => valueOrProtocolError(() => parseIdempotencyKey(s))).not.toThrow()));
+    fc.assert(fc.property(headerish, (s) => {
+      expect(() => valueOrProtocolError(() => parseIdempotencyKey(s))).not.toThrow();
+    }));
   });
 
   it('every key it makes parses back to its parts', () => {
@@ -165,7 +173,9 @@ describe('parseIdempotencyKey', () => {
 describe('sessionIdFromKid', () => {
   it('arbitrary text is a kid or is refused with a ProtocolError', () => {
     const kidish = fc.oneof(anyText, anyText.map((s) => `session:${s}`), fc.stringMatching(/^session:S-[0-9a-fA-F]{30,34}$/));
-    fc.assert(fc.property(kidish, (s) => expect(() => valueOrProtocolError(() => sessionIdFromKid(s))).not.toThrow()));
+    fc.assert(fc.property(kidish, (s) => {
+      expect(() => valueOrProtocolError(() => sessionIdFromKid(s))).not.toThrow();
+    }));
   });
 
   it('round-trips every well-formed session id', () => {
