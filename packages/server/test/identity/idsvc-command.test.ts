@@ -63,7 +63,7 @@ describe('npx idsvc from the repository root', () => {
 
   it('fails with a one-line reason when production settings are missing', { timeout: TIMEOUT_MS }, async () => {
     const { code, stderr } = await new Promise<{ code: number | null; stderr: string }>((resolve, reject) => {
-      const child = spawn('npx', ['--no-install', 'idsvc', 'migrate'], { cwd: ROOT, env: { PATH: env.PATH, HOME: env.HOME, SQLITE_PATH: env.SQLITE_PATH }, stdio: ['ignore', 'ignore', 'pipe'] });
+      const child = spawn('npx', ['--no-install', 'idsvc', 'clients', 'list'], { cwd: ROOT, env: { PATH: env.PATH, HOME: env.HOME, SQLITE_PATH: env.SQLITE_PATH }, stdio: ['ignore', 'ignore', 'pipe'] });
       let err = '';
       child.stderr.on('data', (chunk: Buffer) => (err += chunk.toString('utf8')));
       child.once('error', reject);
