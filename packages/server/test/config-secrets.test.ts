@@ -1,7 +1,8 @@
 /**
  * The secrets' formats, at their boundaries: the admin token and the internal secret are
  * at least 32 characters, the master key exactly 32 bytes of standard base64. A weaker
- * rule would let an operator start production with a guessable secret.
+ * rule would let an operator start production with a guessable secret. And DATABASE_URL:
+ * a postgres:// or postgresql:// URL selects PostgreSQL, anything else is refused.
  */
 import { randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
@@ -54,5 +55,29 @@ describe('MASTER_KEY', () => {
     ['a passphrase', 'correct horse battery staple, long enough'],
   ])('refuses %s', (_what, value) => {
     expect(refused(production({ MASTER_KEY: value }))).toEqual(['MASTER_KEY']);
+  });
+});
+
+describe('DATABASE_URL', () => {
+  it.each(['postgres://user:pw@127.0.0.1:5432/identity', 'postgresql://127.0.0.1/identity'])('takes %s and uses PostgreSQL', (url) => {
+    expect(loadConfig(production({ DATABASE_URL: url }), { role: 'serve' }).database.url).toBe(url);
+  });
+
+  it('(control) unset, the SQLite file is used', () => {
+    expect(loadConfig(production({}), { role: 'serve' }).database.url).toBeUndefined();
+  });
+
+  it.each(['mysql://u:pw@db/x', 'http://127.0.0.1:5432/identity', '127.0.0.1:5432/identity', 'Postgres://db/x'])('refuses %s, without repeating it', (url) => {
+    const problems = (() => {
+      try {
+        loadConfig(production({ DATABASE_URL: url }), { role: 'serve' });
+        return [];
+      } catch (err) {
+        return (err as ConfigError).problems;
+      }
+    })();
+    expect(problems).toHaveLength(1);
+    expect(problems[0]).toMatch(/^DATABASE_URL: must be a postgres:\/\/ or postgresql:\/\/ URL/);
+    expect(problems[0]).not.toContain(url.trim());
   });
 });
