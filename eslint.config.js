@@ -40,6 +40,9 @@ export default tseslint.config(
       '**/dist/**',
       '**/node_modules/**',
       'data/**',
+      // Mutation testing: its sandbox copies of the repository and its reports.
+      '.stryker-tmp/**',
+      'reports/**',
       'bench/results/**',
       'packages/journey/public/**',
       // Compiled by the consumer check alone, against the packed packages.
