@@ -28,6 +28,10 @@ describe('the AAD', () => {
     expect(Buffer.from(buildAad({ ...FIELDS, clientId: 'clïent' }))).toEqual(Buffer.from(`${FIELDS.timestamp}|${FIELDS.nonce}|${FIELDS.kid}|clïent`, 'utf8'));
   });
 
+  it.each(['timestamp', 'nonce', 'kid', 'clientId'])('refuses a %s that is not a string (JavaScript callers) with a TypeError naming it', (field) => {
+    expect(() => buildAad({ ...FIELDS, [field]: 42 } as unknown as typeof FIELDS)).toThrow(new TypeError(`AAD field ${field} must be a string`));
+  });
+
   describe.each(implementations)('%s', (_label, p) => {
     it('opens an envelope sealed elsewhere under the specified AAD', async () => {
       const key = randomBytes(32);
@@ -50,6 +54,8 @@ describe('the AAD', () => {
 describe('the session key', () => {
   it('has the info text SESSION|A256GCM|<clientId>', () => {
     expect(hkdfInfo('dev-client')).toBe('SESSION|A256GCM|dev-client');
+    // A JavaScript caller passing no string gets a TypeError, not a key for "undefined".
+    expect(() => hkdfInfo(undefined as unknown as string)).toThrow(new TypeError('clientId must be a string'));
   });
 
   describe.each(implementations)('%s', (_label, p) => {
