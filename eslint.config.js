@@ -1,5 +1,6 @@
 import js from '@eslint/js';
 import { createNodeResolver, importX } from 'eslint-plugin-import-x';
+import vitest from '@vitest/eslint-plugin';
 import tseslint from 'typescript-eslint';
 
 /*
@@ -39,6 +40,9 @@ export default tseslint.config(
       '**/dist/**',
       '**/node_modules/**',
       'data/**',
+      // Mutation testing: its sandbox copies of the repository and its reports.
+      '.stryker-tmp/**',
+      'reports/**',
       'bench/results/**',
       'packages/journey/public/**',
       // Compiled by the consumer check alone, against the packed packages.
@@ -67,6 +71,21 @@ export default tseslint.config(
     rules: {
       'import-x/no-cycle': ['error', { ignoreExternal: true }],
       'import-x/no-restricted-paths': ['error', { basePath: import.meta.dirname, zones: layerZones }],
+    },
+  },
+  {
+    // Tests must assert, assert unconditionally, await what they expect, and never narrow or
+    // skip the run (a focused or skipped test would hide the rest of the suite from CI).
+    files: ['packages/*/test/**/*.ts', 'bench/test/**/*.ts'],
+    plugins: { vitest },
+    rules: {
+      'vitest/expect-expect': ['error', { assertFunctionNames: ['expect', 'expect*', 'assert*', '*.expect*', 'fc.assert'] }],
+      'vitest/no-conditional-expect': 'error',
+      'vitest/valid-expect': ['error', { alwaysAwait: true, maxArgs: 2 }],
+      'vitest/no-focused-tests': 'error',
+      'vitest/no-disabled-tests': 'error',
+      'vitest/no-identical-title': 'error',
+      'vitest/no-standalone-expect': 'error',
     },
   },
   {

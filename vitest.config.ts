@@ -14,6 +14,7 @@ export default defineConfig({
   },
   test: {
     include: ['packages/*/test/**/*.test.ts', 'bench/test/**/*.test.ts'],
+    setupFiles: [fileURLToPath(new URL('./vitest.setup.ts', import.meta.url))],
     // Two cores: one worker per core, database-heavy files stay isolated by their own database.
     pool: 'forks',
     poolOptions: { forks: { maxForks: 2, minForks: 1 } },

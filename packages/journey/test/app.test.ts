@@ -1,5 +1,5 @@
 import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, assert, beforeAll, describe, expect, it } from 'vitest';
 import { createJourneyApp, JOURNEY_COOKIE } from '../src/app.js';
 import { loadJourneyConfig } from '../src/config.js';
 import { startTestStack, type TestStack } from '../../client/test/support/stack.js';
@@ -24,7 +24,7 @@ class Browser {
   static async open(): Promise<Browser> {
     const browser = new Browser();
     await browser.request('GET', '/');
-    expect(browser.cookie).toMatch(/^[0-9a-f]{32}$/);
+    assert.match(browser.cookie ?? '', /^[0-9a-f]{32}$/);
     return browser;
   }
 

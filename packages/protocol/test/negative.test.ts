@@ -77,94 +77,119 @@ describe('negative.json', () => {
   });
 });
 
+/** Base64 that decodes; refusals of the decoder are checked by the public-key cases below. */
+function decodedOrUndefined(b64: string): Uint8Array | undefined {
+  try {
+    return decodeBase64(b64);
+  } catch {
+    return undefined;
+  }
+}
+
+const accepted = (kind: NegativeCase['kind']) => ofKind(kind).filter(([, c]) => c.expected.result === 'accept');
+const refused = (kind: NegativeCase['kind']) => ofKind(kind).filter(([, c]) => c.expected.result === 'reject');
+
 describe('session init public keys', () => {
-  it.each(ofKind('publicKey'))('%s', async (_name, c) => {
-    const b64 = c.input.clientPublicKeyB64 as string;
+  it.each(ofKind('publicKey'))('%s: base64 decodes to the length the vector names, or is refused', (_name, c) => {
     const length = c.input.lengthBytes as number | null;
-    if (length === null) expect(() => decodeBase64(b64)).toThrow(MalformedInputError);
-    else expect(decodeBase64(b64)).toHaveLength(length);
-    if (c.expected.result === 'accept') {
-      expect(decodePublicKey(b64)).toHaveLength(65);
-      return;
-    }
-    const err = await thrown(() => decodePublicKey(b64));
+    expect(decodedOrUndefined(c.input.clientPublicKeyB64 as string)?.length ?? null).toBe(length);
+  });
+
+  it.each(ofKind('publicKey').filter(([, c]) => c.input.lengthBytes === null))('%s: not base64, a MalformedInputError', (_name, c) => {
+    expect(() => decodeBase64(c.input.clientPublicKeyB64 as string)).toThrow(MalformedInputError);
+  });
+
+  it.each(accepted('publicKey'))('%s', (_name, c) => {
+    expect(decodePublicKey(c.input.clientPublicKeyB64 as string)).toHaveLength(65);
+  });
+
+  it.each(refused('publicKey'))('%s', async (_name, c) => {
+    const err = await thrown(() => decodePublicKey(c.input.clientPublicKeyB64 as string));
     expect(err).toBeInstanceOf(InvalidPublicKeyError);
     expectWireAnswer(err, c.expected);
     // The public description never says which check failed; the detail is for logs.
     expect((err as ProtocolError).message).toBe('The client public key is not a valid P-256 uncompressed point.');
   });
 
+  // Keys that are not even base64 have no bytes to hand to ECDH; the cases above cover them.
+  const decodable = (cases: ReturnType<typeof ofKind>) => cases.filter(([, c]) => decodedOrUndefined(c.input.clientPublicKeyB64 as string) !== undefined);
+
   describe.each(implementations)('%s refuses the same keys for ECDH', (_label, p) => {
-    it.each(ofKind('publicKey'))('%s', async (_name, c) => {
-      const decoded = (() => {
-        try {
-          return decodeBase64(c.input.clientPublicKeyB64 as string);
-        } catch {
-          return undefined;
-        }
-      })();
-      if (decoded === undefined) return; // not base64: no bytes to hand to ECDH
+    it.each(decodable(accepted('publicKey')))('%s', async (_name, c) => {
       const { privateKey } = await p.generateKeyPair();
-      if (c.expected.result === 'accept') {
-        expect(await p.sharedSecret(privateKey, decoded)).toHaveLength(32);
-      } else {
-        expectWireAnswer(await thrown(() => p.sharedSecret(privateKey, decoded)), c.expected);
-      }
+      expect(await p.sharedSecret(privateKey, decodeBase64(c.input.clientPublicKeyB64 as string))).toHaveLength(32);
+    });
+
+    it.each(decodable(refused('publicKey')))('%s', async (_name, c) => {
+      const { privateKey } = await p.generateKeyPair();
+      const err = await thrown(() => p.sharedSecret(privateKey, decodeBase64(c.input.clientPublicKeyB64 as string)));
+      expect(err).toBeInstanceOf(InvalidPublicKeyError);
+      expectWireAnswer(err, c.expected);
     });
   });
 });
 
+/** A payload too short to hold IV and tag is already refused when the body is parsed. */
+const tooShort = (c: NegativeCase): boolean => decodeBase64(c.input.payloadB64 as string).length < 28;
+
 describe.each(implementations)('envelopes, %s', (_label, p) => {
-  it.each(ofKind('envelope'))('%s', async (_name, c) => {
+  it.each(accepted('envelope'))('%s', async (_name, c) => {
     const key = hex(c.input.keyHex as string);
     const additional = utf8(c.input.aad as string);
     const payload = c.input.payloadB64 as string;
-    if (c.expected.result === 'accept') {
-      expect(text(await p.open(key, additional, payload))).toBe(c.expected.plaintext);
-      expect(text(await p.open(key, additional, parseEnvelope({ payload })))).toBe(c.expected.plaintext);
-      return;
-    }
-    const err = await thrown(() => p.open(key, additional, payload));
+    expect(text(await p.open(key, additional, payload))).toBe(c.expected.plaintext);
+    expect(text(await p.open(key, additional, parseEnvelope({ payload })))).toBe(c.expected.plaintext);
+  });
+
+  it.each(refused('envelope'))('%s', async (_name, c) => {
+    const key = hex(c.input.keyHex as string);
+    const additional = utf8(c.input.aad as string);
+    const err = await thrown(() => p.open(key, additional, c.input.payloadB64 as string));
     expect(err).toBeInstanceOf(DecryptionFailedError);
     expectWireAnswer(err, c.expected);
     expect((err as ProtocolError).message).toBe(ERROR_CODES.decryption_failed.description);
-    // A payload too short to hold IV and tag is already refused when the body is parsed.
-    if (decodeBase64(payload).length < 28) {
-      const parseErr = await thrown(() => parseEnvelope({ payload }));
-      expect(parseErr).toBeInstanceOf(MalformedInputError);
-      expectWireAnswer(parseErr, c.expected);
-    }
+  });
+
+  it.each(refused('envelope').filter(([, c]) => tooShort(c)))('%s: refused already by the body parser', async (_name, c) => {
+    const parseErr = await thrown(() => parseEnvelope({ payload: c.input.payloadB64 as string }));
+    expect(parseErr).toBeInstanceOf(MalformedInputError);
+    expectWireAnswer(parseErr, c.expected);
   });
 });
 
 describe.each(implementations)('HMAC signatures, %s', (_label, p) => {
-  it.each(ofKind('hmac'))('%s', async (_name, c) => {
+  const verify = (c: NegativeCase) => {
     const { timestamp, nonce } = parseIdempotencyKey(c.input.idempotencyKey as string);
-    const ok = await p.verifySignature({
+    return p.verifySignature({
       secret: c.input.registeredSecret as string,
       timestamp,
       nonce,
       body: c.input.body as string,
       signature: c.input.signatureHex as string,
     });
-    expect(ok).toBe(c.expected.result === 'accept');
-    if (c.expected.result === 'reject') {
-      // The identity API answers a bad signature with invalid_client; the table agrees.
-      expect(c.expected.errorCodes).toContain('invalid_client');
-      expect(ERROR_CODES.invalid_client.status).toBe(c.expected.httpStatus);
-    }
+  };
+
+  it.each(accepted('hmac'))('%s', async (_name, c) => {
+    expect(await verify(c)).toBe(true);
+  });
+
+  it.each(refused('hmac'))('%s', async (_name, c) => {
+    expect(await verify(c)).toBe(false);
+    // The identity API answers a bad signature with invalid_client; the table agrees.
+    expect(c.expected.errorCodes).toContain('invalid_client');
+    expect(ERROR_CODES.invalid_client.status).toBe(c.expected.httpStatus);
   });
 });
 
 describe('idempotency keys against the server clock', () => {
-  it.each(ofKind('idempotencyKey'))('%s', async (_name, c) => {
-    const header = c.input.idempotencyKey as string;
-    const now = c.input.serverNowMs as number;
-    const check = (): void => checkTimestamp(parseIdempotencyKey(header).timestampMs, now);
-    if (c.expected.result === 'accept') {
-      expect(check).not.toThrow();
-      return;
-    }
-    expectWireAnswer(await thrown(check), c.expected);
+  const check = (c: NegativeCase) => (): void =>
+    checkTimestamp(parseIdempotencyKey(c.input.idempotencyKey as string).timestampMs, c.input.serverNowMs as number);
+
+  it.each(accepted('idempotencyKey'))('%s', (_name, c) => {
+    expect(check(c)).not.toThrow();
+  });
+
+  it.each(refused('idempotencyKey'))('%s', async (_name, c) => {
+    expectWireAnswer(await thrown(check(c)), c.expected);
   });
 });

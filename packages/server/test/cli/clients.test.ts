@@ -27,6 +27,11 @@ describe.each(await databaseTargets())('clients CLI on $kind', (target) => {
     const text = out.join('');
     return { json: text ? (JSON.parse(text) as Record<string, unknown>) : undefined, help: help.join('') };
   };
+  /** A Basic client of the test's own, so that no test depends on another having run. */
+  const createClient = async (id: string) => {
+    const { json } = await cli(['clients', 'create', '--id', id, '--name', 'From the CLI', '--auth-method', 'basic', '--scopes', 'orders.read orders.write', '--audiences', 'orders-api']);
+    expect(json).toMatchObject({ client_id: id });
+  };
 
   it('creates a client (migrating a fresh database first) and prints its secret once, as JSON', async () => {
     const { json } = await cli(['clients', 'create', '--id', 'cli-client', '--name', 'From the CLI', '--auth-method', 'basic', '--scopes', 'orders.read orders.write', '--audiences', 'orders-api,billing-api']);
@@ -35,29 +40,32 @@ describe.each(await databaseTargets())('clients CLI on $kind', (target) => {
   });
 
   it('lists and shows clients without secrets', async () => {
+    await createClient('cli-listed');
     const list = (await cli(['clients', 'list'])).json as { clients: Record<string, unknown>[] };
-    expect(list.clients.map((c) => c.client_id)).toEqual(['cli-client']);
-    expect(list.clients[0]).not.toHaveProperty('client_secret');
-    const shown = (await cli(['clients', 'show', 'cli-client'])).json;
-    expect(shown).toMatchObject({ client_id: 'cli-client', auth_method: 'basic' });
+    expect(list.clients.map((c) => c.client_id)).toContain('cli-listed');
+    for (const c of list.clients) expect(c).not.toHaveProperty('client_secret');
+    const shown = (await cli(['clients', 'show', 'cli-listed'])).json;
+    expect(shown).toMatchObject({ client_id: 'cli-listed', auth_method: 'basic' });
     expect(shown).not.toHaveProperty('client_secret');
   });
 
   it('updates scopes, audiences, name and status', async () => {
-    const { json } = await cli(['clients', 'update', 'cli-client', '--scopes', 'orders.read', '--audiences', 'orders-api', '--name', 'Renamed']);
+    await createClient('cli-updated');
+    const { json } = await cli(['clients', 'update', 'cli-updated', '--scopes', 'orders.read', '--audiences', 'orders-api', '--name', 'Renamed']);
     expect(json).toMatchObject({ scopes: ['orders.read'], audiences: ['orders-api'], name: 'Renamed', status: 'active' });
   });
 
   it('rotates the secret (generated, or read from stdin) and the server accepts only the new one', async () => {
-    const rotated = (await cli(['clients', 'rotate-secret', 'cli-client'])).json as { client_secret: string };
+    await createClient('cli-rotated');
+    const rotated = (await cli(['clients', 'rotate-secret', 'cli-rotated'])).json as { client_secret: string };
     expect(rotated.client_secret).toMatch(/^[A-Za-z0-9_-]{43}$/);
     const supplied = 'secret-from-standard-input-0123456789abcdef';
-    const fromStdin = (await cli(['clients', 'rotate-secret', 'cli-client', '--secret-stdin'], supplied)).json;
+    const fromStdin = (await cli(['clients', 'rotate-secret', 'cli-rotated', '--secret-stdin'], supplied)).json;
     expect(fromStdin).toMatchObject({ client_secret: supplied });
     const app = await createIdentityApp({ config: testConfig(tdb), db: tdb.db, logger: false });
     try {
-      expect((await post(app, '/api/v1/token/issue', { authorization: basic('cli-client', rotated.client_secret) }, ISSUE_BODY)).statusCode).toBe(401);
-      expect((await post(app, '/api/v1/token/issue', { authorization: basic('cli-client', supplied) }, ISSUE_BODY)).statusCode).toBe(200);
+      expect((await post(app, '/api/v1/token/issue', { authorization: basic('cli-rotated', rotated.client_secret) }, ISSUE_BODY)).statusCode).toBe(401);
+      expect((await post(app, '/api/v1/token/issue', { authorization: basic('cli-rotated', supplied) }, ISSUE_BODY)).statusCode).toBe(200);
     } finally {
       await app.close();
     }
@@ -70,8 +78,9 @@ describe.each(await databaseTargets())('clients CLI on $kind', (target) => {
   });
 
   it('disables a client', async () => {
-    const { json } = await cli(['clients', 'disable', 'cli-client']);
-    expect(json).toMatchObject({ client_id: 'cli-client', status: 'disabled' });
+    await createClient('cli-disabled');
+    const { json } = await cli(['clients', 'disable', 'cli-disabled']);
+    expect(json).toMatchObject({ client_id: 'cli-disabled', status: 'disabled' });
   });
 
   it('sets a refresh grace window on create and update, and "default" returns to the server setting', async () => {
@@ -84,11 +93,12 @@ describe.each(await databaseTargets())('clients CLI on $kind', (target) => {
   });
 
   it('fails with a clear message for an unknown client, a duplicate id and bad values', async () => {
+    await createClient('cli-taken');
     await expect(cli(['clients', 'show', 'nobody'])).rejects.toThrow(/not_found: No client with id "nobody"/);
-    await expect(cli(['clients', 'create', '--id', 'cli-hmac', '--name', 'x', '--auth-method', 'hmac', '--scopes', 'a', '--audiences', 'b'])).rejects.toThrow(/already exists/);
+    await expect(cli(['clients', 'create', '--id', 'cli-taken', '--name', 'x', '--auth-method', 'hmac', '--scopes', 'a', '--audiences', 'b'])).rejects.toThrow(/already exists/);
     await expect(cli(['clients', 'create', '--name', 'x', '--auth-method', 'ldap', '--scopes', 'a', '--audiences', 'b'])).rejects.toBeInstanceOf(CommanderError);
-    await expect(cli(['clients', 'update', 'cli-hmac'])).rejects.toThrow(/nothing to update/);
-    await expect(cli(['clients', 'update', 'cli-hmac', '--status', 'gone'])).rejects.toBeInstanceOf(CommanderError);
+    await expect(cli(['clients', 'update', 'cli-taken'])).rejects.toThrow(/nothing to update/);
+    await expect(cli(['clients', 'update', 'cli-taken', '--status', 'gone'])).rejects.toBeInstanceOf(CommanderError);
   });
 
   it('documents every subcommand in --help', async () => {

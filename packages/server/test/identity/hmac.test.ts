@@ -60,12 +60,10 @@ describe.each(await databaseTargets())('HMAC client authentication on $kind', (t
     expect(c.input.registeredSecret).toBe(p.secret);
     t.clock.set(Number(c.input.idempotencyKey.split('.')[0]));
     const res = await signed(p.id, c.input.idempotencyKey, c.input.body, c.input.signatureHex);
-    if (c.expected.result === 'accept') {
-      expect(res.statusCode, res.body).toBe(200);
-    } else {
-      expect(res.statusCode).toBe(c.expected.httpStatus);
-      expect(c.expected.errorCodes).toContain(oauthError(res));
-    }
+    const accepted = c.expected.result === 'accept';
+    expect(res.statusCode, res.body).toBe(accepted ? 200 : c.expected.httpStatus);
+    // A refusal answers with one of the codes the vector names; an acceptance with none.
+    expect(accepted ? [undefined] : c.expected.errorCodes).toContain(accepted ? undefined : oauthError(res));
   });
 
   it('refuses a signed request that did not come through a sidecar with 401 invalid_client, so it cannot be replayed here', async () => {

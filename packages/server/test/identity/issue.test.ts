@@ -2,6 +2,7 @@
 import { createLocalJWKSet, jwtVerify } from 'jose';
 import { describe, expect, it } from 'vitest';
 import { identityServicesOf } from '../../src/identity/app.js';
+import { isUniqueViolation } from '../../src/storage/database.js';
 import { databaseTargets, withDatabase } from '../helpers/db.js';
 import { ISSUE_BODY, T0, basic, bearer, decodeJwt, issueTokens, oauthError, post, registerClient, withIdentity } from '../helpers/identity.js';
 
@@ -216,7 +217,7 @@ describe.each(await databaseTargets())('token issue on $kind', (target) => {
     const mint = issuer.mintRefreshToken.bind(issuer);
     issuer.mintRefreshToken = (now: number) => ({ ...mint(now), hash: existing.token_hash });
     try {
-      await expect(issuer.issue(record!, { audience: 'orders-api', subject: 'x', includeRefreshToken: true })).rejects.toThrow();
+      await expect(issuer.issue(record!, { audience: 'orders-api', subject: 'x', includeRefreshToken: true })).rejects.toSatisfy(isUniqueViolation);
     } finally {
       issuer.mintRefreshToken = mint;
     }

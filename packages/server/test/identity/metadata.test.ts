@@ -80,6 +80,8 @@ describe('authorization server metadata', () => {
 
   it('lists the scopes of the active clients, and drops those of a disabled one', async () => {
     const admin = identityServicesOf(identity.app).admin;
+    // A client of its own with the usual scopes, beside the one that brings billing.read.
+    await registerClient(identity.app);
     await registerClient(identity.app, { id: 'meta-billing', scopes: ['billing.read', 'orders.read'] });
     expect((await metadata()).body.scopes_supported).toEqual(['billing.read', 'orders.read', 'orders.write']);
     await admin.disable('meta-billing');

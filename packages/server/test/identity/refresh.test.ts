@@ -4,6 +4,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { identityServicesOf } from '../../src/identity/app.js';
+import { isUniqueViolation } from '../../src/storage/database.js';
 import { familyIdOfJti, refreshTokenHash } from '../../src/identity/services/token-issuer.js';
 import { databaseTargets, withDatabase } from '../helpers/db.js';
 import { T0, bearer, decodeJwt, issueTokens, oauthError, post, withIdentity, isActive, twoClients } from '../helpers/identity.js';
@@ -167,7 +168,7 @@ describe.each(await databaseTargets())('refresh with rotation on $kind', (target
     // The new refresh token collides with an existing one: the transaction fails after the spend.
     issuer.refreshTokenOf = (token, now) => ({ ...successor(token, now), hash: refreshTokenHash(other.refresh_token) });
     try {
-      await expect(rotation.rotate(a.id, tokens.refresh_token)).rejects.toThrow();
+      await expect(rotation.rotate(a.id, tokens.refresh_token)).rejects.toSatisfy(isUniqueViolation);
     } finally {
       issuer.refreshTokenOf = successor;
     }

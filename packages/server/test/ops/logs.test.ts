@@ -17,6 +17,7 @@ import { deletePrefix } from '../helpers/redis-env.js';
 import { type CliProcess, startCli, startIdentity } from './helpers/cli.js';
 import { ISSUE_REQUEST, sixStepJourney } from './helpers/journey.js';
 import { type RegisteredClient, createClient, newSecrets, processEnv } from './helpers/stack.js';
+import { waitFor } from '../helpers/wait-for.js';
 
 const available = await redisAvailable();
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
@@ -26,7 +27,9 @@ interface Tokens {
   refresh_token: string;
 }
 
-describe.skipIf(!available)('logs of a full journey across both processes', () => {
+// The last test stops both processes and reads everything the tests before it made them
+// log: the tests of this file keep their written order even in a shuffled run.
+describe.skipIf(!available)('logs of a full journey across both processes', { shuffle: false }, () => {
   const secrets = newSecrets();
   const prefix = `t_${randomBytes(6).toString('hex')}:`;
   const dataDir = mkdtempSync(join(tmpdir(), 'idsvc-ops-logs-'));
@@ -120,7 +123,9 @@ describe.skipIf(!available)('logs of a full journey across both processes', () =
     const generated = replaced.headers['x-request-id'] ?? '';
     expect(generated).toMatch(UUID);
 
-    await waitForLogs();
+    // Pino writes asynchronously: wait until both processes have logged the end of both requests.
+    const completed = (logs: Record<string, unknown>[], id: string) => logs.some((line) => line.reqId === id && line.msg === 'request completed');
+    await waitFor(() => [given, generated].every((id) => completed(sidecar.logs(), id) && completed(identity.logs(), id)), 'both requests logged by both processes');
     for (const id of [given, generated]) {
       const inSidecar = sidecar.logs().filter((line) => line.reqId === id);
       const inIdentity = identity.logs().filter((line) => line.reqId === id);
@@ -218,8 +223,4 @@ describe.skipIf(!available)('logs of a full journey across both processes', () =
     expect(leaks).toEqual([]);
   }, 60_000);
 
-  /** Pino writes asynchronously; give the last lines a moment to arrive. */
-  async function waitForLogs(): Promise<void> {
-    await new Promise((resolve) => setTimeout(resolve, 200));
-  }
 });

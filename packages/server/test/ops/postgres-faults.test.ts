@@ -7,7 +7,7 @@
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import { Redis } from 'ioredis';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, assert, beforeAll, describe, expect, it } from 'vitest';
 import { REDIS_URL, redisAvailable } from '../helpers/redis.js';
 import type { WireClient } from '../helpers/wire-client.js';
 import { basicAuth } from '../helpers/wire-client.js';
@@ -50,7 +50,7 @@ describe.skipIf(!available)('PostgreSQL stops and comes back (throwaway cluster)
     sidecar = await startSidecar(identity.url, sidecarEnv);
     client = await createClient(identity.url, secrets.ADMIN_TOKEN);
     wire = wireAt(sidecar.url, client.id);
-    expect((await wire.initSession()).status).toBe(200);
+    assert.equal((await wire.initSession()).status, 200);
   }, 120_000);
 
   afterAll(async () => {

@@ -414,7 +414,14 @@ describe('database errors that mean "unavailable"', () => {
     ['nothing', undefined],
   ])('%s is not', (_what, err) => {
     expect(isDatabaseUnavailable(err)).toBe(false);
-    if (err !== undefined) expect(toWireError(err).status).toBe(500);
+  });
+
+  it.each([
+    ['a unique violation (23505)', { code: '23505', message: 'duplicate key value' }],
+    ['a syntax error (42601)', { code: '42601', message: 'syntax error' }],
+    ['a bug', new TypeError('x is not a function')],
+  ])('%s answers 500', (_what, err) => {
+    expect(toWireError(err).status).toBe(500);
   });
 });
 

@@ -1,7 +1,7 @@
 /** Storage: migrations, constraints, and changes that commit completely or not at all. */
 import { randomBytes } from 'node:crypto';
 import { sql } from 'kysely';
-import { describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { migrate } from '../../src/storage/migrate.js';
 import { pruneExpired } from '../../src/storage/maintenance.js';
 import { accessTokenState, revokeAccessToken } from '../../src/storage/access-tokens-repository.js';
@@ -12,8 +12,32 @@ import { isUniqueViolation } from '../../src/storage/database.js';
 import { databaseTargets, withDatabase } from '../helpers/db.js';
 import { T0 } from '../helpers/identity.js';
 
-describe.each(await databaseTargets())('storage on $kind', (target) => {
+/** A CHECK constraint refused the row, on either database. */
+const isCheckViolation = (err: unknown): boolean => ['23514', 'SQLITE_CONSTRAINT_CHECK'].includes((err as { code?: string }).code ?? '');
+
+const targets = await databaseTargets();
+const clientBase = { name: 'n', scopes: [], audiences: [], status: 'active' as const, createdAt: T0, updatedAt: T0, refreshGraceSec: null };
+
+describe.each(targets)('migrations on $kind', (target) => {
   const tdb = withDatabase(target, { migrate: false });
+
+  it('migrates a fresh database, then finds nothing left to do', async () => {
+    expect(await migrate(tdb.db)).toEqual(['001-initial', '002-key-purpose', '003-refresh-grace']);
+    expect(await migrate(tdb.db)).toEqual([]);
+    const tables = ['clients', 'token_families', 'refresh_tokens', 'revoked_access_tokens', 'signing_keys'];
+    for (const table of tables) {
+      const row = await sql<{ n: number }>`select count(*) as n from ${sql.table(table)}`.execute(tdb.db);
+      expect(Number(row.rows[0]!.n)).toBe(0);
+    }
+  });
+});
+
+describe.each(targets)('storage on $kind', (target) => {
+  const tdb = withDatabase(target);
+  // The client every family below belongs to.
+  beforeAll(async () => {
+    await insertClient(tdb.db, { ...clientBase, id: 'store-client', authMethod: 'basic', secretHash: 'scrypt$...', secretBox: null });
+  });
 
   const seedFamily = async (id = `f-${randomBytes(4).toString('hex')}`, createdAt = T0, subject = 's') => {
     await insertFamily(tdb.db, { id, clientId: 'store-client', subject, scope: 'a', audience: 'x', claims: { k: 1 }, createdAt });
@@ -26,16 +50,6 @@ describe.each(await databaseTargets())('storage on $kind', (target) => {
   };
   const tokenStatus = async (tokenHash: string) => (await findRefreshToken(tdb.db, tokenHash))?.status;
 
-  it('migrates a fresh database, then finds nothing left to do', async () => {
-    expect(await migrate(tdb.db)).toEqual(['001-initial', '002-key-purpose', '003-refresh-grace']);
-    expect(await migrate(tdb.db)).toEqual([]);
-    const tables = ['clients', 'token_families', 'refresh_tokens', 'revoked_access_tokens', 'signing_keys'];
-    for (const table of tables) {
-      const row = await sql<{ n: number }>`select count(*) as n from ${sql.table(table)}`.execute(tdb.db);
-      expect(Number(row.rows[0]!.n)).toBe(0);
-    }
-  });
-
   it('runs migrations safely from several connections at once', async () => {
     const others = [tdb.connect(), tdb.connect()];
     const results = await Promise.all(others.map((db) => migrate(db)));
@@ -43,11 +57,12 @@ describe.each(await databaseTargets())('storage on $kind', (target) => {
   });
 
   it('enforces the client secret rule: basic has a hash only, hmac an encrypted secret only', async () => {
-    const base = { name: 'n', scopes: [], audiences: [], status: 'active' as const, createdAt: T0, updatedAt: T0, refreshGraceSec: null };
-    await insertClient(tdb.db, { ...base, id: 'store-client', authMethod: 'basic', secretHash: 'scrypt$...', secretBox: null });
-    await expect(insertClient(tdb.db, { ...base, id: 'bad-1', authMethod: 'basic', secretHash: null, secretBox: 'v1.x' })).rejects.toThrow();
-    await expect(insertClient(tdb.db, { ...base, id: 'bad-2', authMethod: 'hmac', secretHash: 'h', secretBox: null })).rejects.toThrow();
-    const dup = await insertClient(tdb.db, { ...base, id: 'store-client', authMethod: 'basic', secretHash: 'h', secretBox: null }).catch((e: unknown) => e);
+    const base = clientBase;
+    const id = `rule-client-${randomBytes(4).toString('hex')}`;
+    await insertClient(tdb.db, { ...base, id, authMethod: 'basic', secretHash: 'scrypt$...', secretBox: null });
+    await expect(insertClient(tdb.db, { ...base, id: 'bad-1', authMethod: 'basic', secretHash: null, secretBox: 'v1.x' })).rejects.toSatisfy(isCheckViolation);
+    await expect(insertClient(tdb.db, { ...base, id: 'bad-2', authMethod: 'hmac', secretHash: 'h', secretBox: null })).rejects.toSatisfy(isCheckViolation);
+    const dup = await insertClient(tdb.db, { ...base, id, authMethod: 'basic', secretHash: 'h', secretBox: null }).catch((e: unknown) => e);
     expect(isUniqueViolation(dup)).toBe(true);
   });
 

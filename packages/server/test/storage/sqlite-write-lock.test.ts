@@ -32,19 +32,25 @@ describe('waiting for the SQLite write lock', () => {
   it('lets the event loop run while it waits, then goes on once the lock is released', async () => {
     let release!: () => void;
     const released = new Promise<void>((resolve) => (release = resolve));
+    let locked!: () => void;
+    const holdsLock = new Promise<void>((resolve) => (locked = resolve));
     const holding = holder.transaction().execute(async (trx) => {
       await trx.executeQuery(CompiledQuery.raw('insert into t values (1)'));
+      locked();
       await released;
     });
-    await sleep(5);
-    const waiting = waiter.transaction().execute((trx) => trx.executeQuery(CompiledQuery.raw('insert into t values (2)')));
-    // Timers still fire while the second transaction waits for the lock.
-    const ticks: number[] = [];
-    for (let i = 0; i < 5; i++) {
-      await sleep(10);
-      ticks.push(i);
-    }
-    expect(ticks).toHaveLength(5);
+    await holdsLock;
+    let settled = false;
+    const waiting = waiter
+      .transaction()
+      .execute((trx) => trx.executeQuery(CompiledQuery.raw('insert into t values (2)')))
+      .finally(() => (settled = true));
+    // Timers keep firing on time while the second transaction waits for the lock: a waiter
+    // that blocked the event loop would hold them back until its busy timeout (1 s).
+    const started = Date.now();
+    for (let i = 0; i < 5; i++) await sleep(10);
+    expect(Date.now() - started).toBeLessThan(500);
+    expect(settled).toBe(false);
     release();
     await holding;
     await waiting;
@@ -55,10 +61,13 @@ describe('waiting for the SQLite write lock', () => {
   it('fails with SQLITE_BUSY once the busy timeout has passed', async () => {
     let release!: () => void;
     const released = new Promise<void>((resolve) => (release = resolve));
+    let locked!: () => void;
+    const holdsLock = new Promise<void>((resolve) => (locked = resolve));
     const holding = holder.transaction().execute(async () => {
+      locked();
       await released;
     });
-    await sleep(5);
+    await holdsLock;
     const started = Date.now();
     await expect(waiter.transaction().execute(() => Promise.resolve())).rejects.toMatchObject({ code: 'SQLITE_BUSY' });
     expect(Date.now() - started).toBeGreaterThanOrEqual(900);

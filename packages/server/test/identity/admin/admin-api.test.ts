@@ -1,6 +1,6 @@
 /** The admin API, `/admin/v1/clients`, authenticated by the configured admin token. */
 import type { FastifyInstance } from 'fastify';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, assert, beforeAll, describe, expect, it } from 'vitest';
 import { createIdentityApp } from '../../../src/identity/app.js';
 import { databaseTargets, withDatabase } from '../../helpers/db.js';
 import { ADMIN_TOKEN, ISSUE_BODY, basic, bearer, oauthError, post, testConfig, withIdentity } from '../../helpers/identity.js';
@@ -15,20 +15,29 @@ describe.each(await databaseTargets())('admin API on $kind', (target) => {
       headers: { authorization: bearer(token), ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
       ...(body === undefined ? {} : { payload: JSON.stringify(body) }),
     });
+  /** A client of the test's own (ids are unique, so no test depends on another's clients). */
+  let created = 0;
+  const newClient = async (prefix = 'orders-web') => {
+    const id = `${prefix}-${++created}`;
+    const res = await admin('POST', '/admin/v1/clients', { client_id: id, name: 'Orders web', auth_method: 'basic', scopes: ['orders.read'], audiences: ['orders-api'] });
+    expect(res.statusCode).toBe(201);
+    return id;
+  };
 
   it('creates a client and shows its generated secret (256 bits) once', async () => {
-    const res = await admin('POST', '/admin/v1/clients', { client_id: 'orders-web', name: 'Orders web', auth_method: 'basic', scopes: ['orders.read'], audiences: ['orders-api'] });
+    const id = `orders-web-first-${++created}`;
+    const res = await admin('POST', '/admin/v1/clients', { client_id: id, name: 'Orders web', auth_method: 'basic', scopes: ['orders.read'], audiences: ['orders-api'] });
     expect(res.statusCode).toBe(201);
     const body = res.json<Record<string, unknown>>();
-    expect(body).toMatchObject({ client_id: 'orders-web', name: 'Orders web', auth_method: 'basic', scopes: ['orders.read'], audiences: ['orders-api'], status: 'active' });
+    expect(body).toMatchObject({ client_id: id, name: 'Orders web', auth_method: 'basic', scopes: ['orders.read'], audiences: ['orders-api'], status: 'active' });
     expect(body.client_secret).toMatch(/^[A-Za-z0-9_-]{43}$/);
     expect(Buffer.from(body.client_secret as string, 'base64url')).toHaveLength(32);
     // Shown once: never again.
-    const shown = await admin('GET', '/admin/v1/clients/orders-web');
+    const shown = await admin('GET', `/admin/v1/clients/${id}`);
     expect(shown.statusCode).toBe(200);
     expect(shown.json()).not.toHaveProperty('client_secret');
     expect(shown.body).not.toContain(body.client_secret as string);
-    const issued = await post(t.app, '/api/v1/token/issue', { authorization: basic('orders-web', body.client_secret as string) }, { ...ISSUE_BODY });
+    const issued = await post(t.app, '/api/v1/token/issue', { authorization: basic(id, body.client_secret as string) }, { ...ISSUE_BODY });
     expect(issued.statusCode).toBe(200);
   });
 
@@ -41,16 +50,18 @@ describe.each(await databaseTargets())('admin API on $kind', (target) => {
   });
 
   it('lists clients without secrets', async () => {
+    const id = await newClient();
     const res = await admin('GET', '/admin/v1/clients');
     expect(res.statusCode).toBe(200);
     const { clients } = res.json<{ clients: Record<string, unknown>[] }>();
-    expect(clients.map((c) => c.client_id)).toContain('orders-web');
+    expect(clients.map((c) => c.client_id)).toContain(id);
     for (const c of clients) expect(Object.keys(c).sort()).toEqual(['audiences', 'auth_method', 'client_id', 'created_at', 'name', 'refresh_grace_seconds', 'scopes', 'status', 'updated_at']);
   });
 
   it('updates scopes, audiences, name and status', async () => {
+    const id = await newClient();
     t.clock.advance(1000);
-    const res = await admin('PATCH', '/admin/v1/clients/orders-web', { scopes: ['orders.read', 'orders.write'], audiences: ['orders-api', 'billing-api'], name: 'Renamed' });
+    const res = await admin('PATCH', `/admin/v1/clients/${id}`, { scopes: ['orders.read', 'orders.write'], audiences: ['orders-api', 'billing-api'], name: 'Renamed' });
     expect(res.statusCode).toBe(200);
     const body = res.json<Record<string, string>>();
     expect(body).toMatchObject({ scopes: ['orders.read', 'orders.write'], audiences: ['orders-api', 'billing-api'], name: 'Renamed', status: 'active' });
@@ -97,7 +108,7 @@ describe.each(await databaseTargets())('admin API on $kind', (target) => {
       expect(res.statusCode, url).toBe(404);
       expect(oauthError(res)).toBe('not_found');
     }
-    const dup = await admin('POST', '/admin/v1/clients', { client_id: 'orders-web', name: 'again', auth_method: 'basic', scopes: [], audiences: [] });
+    const dup = await admin('POST', '/admin/v1/clients', { client_id: await newClient(), name: 'again', auth_method: 'basic', scopes: [], audiences: [] });
     expect(dup.statusCode).toBe(409);
     expect(oauthError(dup)).toBe('invalid_request');
   });
@@ -119,36 +130,39 @@ describe.each(await databaseTargets())('admin API on $kind', (target) => {
   });
 
   it('sets, changes and clears a refresh grace window; refuses values out of range', async () => {
-    const created = await admin('POST', '/admin/v1/clients', {
-      client_id: 'graced-web', name: 'Graced', auth_method: 'basic', scopes: ['orders.read'], audiences: ['orders-api'], refresh_grace_seconds: 15,
+    const id = `graced-web-${++created}`;
+    const made = await admin('POST', '/admin/v1/clients', {
+      client_id: id, name: 'Graced', auth_method: 'basic', scopes: ['orders.read'], audiences: ['orders-api'], refresh_grace_seconds: 15,
     });
-    expect(created.statusCode).toBe(201);
-    expect(created.json()).toMatchObject({ refresh_grace_seconds: 15 });
-    const changed = await admin('PATCH', '/admin/v1/clients/graced-web', { refresh_grace_seconds: 0 });
+    expect(made.statusCode).toBe(201);
+    expect(made.json()).toMatchObject({ refresh_grace_seconds: 15 });
+    const changed = await admin('PATCH', `/admin/v1/clients/${id}`, { refresh_grace_seconds: 0 });
     expect(changed.json()).toMatchObject({ refresh_grace_seconds: 0 });
-    const cleared = await admin('PATCH', '/admin/v1/clients/graced-web', { refresh_grace_seconds: null });
+    const cleared = await admin('PATCH', `/admin/v1/clients/${id}`, { refresh_grace_seconds: null });
     expect(cleared.json()).toMatchObject({ refresh_grace_seconds: null });
     for (const bad of [-1, 601, 1.5, '10', true]) {
-      const res = await admin('PATCH', '/admin/v1/clients/graced-web', { refresh_grace_seconds: bad });
+      const res = await admin('PATCH', `/admin/v1/clients/${id}`, { refresh_grace_seconds: bad });
       expect(res.statusCode, JSON.stringify(bad)).toBe(400);
       expect(oauthError(res)).toBe('invalid_request');
     }
     // A client created without one follows the server's REFRESH_GRACE_SECONDS.
-    expect((await admin('GET', '/admin/v1/clients/orders-web')).json()).toMatchObject({ refresh_grace_seconds: null });
+    const plain = await newClient();
+    expect((await admin('GET', `/admin/v1/clients/${plain}`)).json()).toMatchObject({ refresh_grace_seconds: null });
   });
 
   it('refuses bad updates and rotations with 400 invalid_request', async () => {
+    const id = await newClient();
     for (const [url, body] of [
-      ['/admin/v1/clients/orders-web', {}],
-      ['/admin/v1/clients/orders-web', { status: 'deleted' }],
-      ['/admin/v1/clients/orders-web', { secret: 'x' }],
+      [`/admin/v1/clients/${id}`, {}],
+      [`/admin/v1/clients/${id}`, { status: 'deleted' }],
+      [`/admin/v1/clients/${id}`, { secret: 'x' }],
     ] as const) {
       const res = await admin('PATCH', url, body);
       expect(res.statusCode).toBe(400);
       expect(oauthError(res)).toBe('invalid_request');
     }
     for (const body of [{ client_secret: 'short' }, { client_secret: 5 }, { other: 1 }, []]) {
-      const res = await admin('POST', '/admin/v1/clients/orders-web/rotate-secret', body);
+      const res = await admin('POST', `/admin/v1/clients/${id}/rotate-secret`, body);
       expect(res.statusCode).toBe(400);
       expect(oauthError(res)).toBe('invalid_request');
     }
@@ -195,7 +209,7 @@ describe.each(await databaseTargets())('admin API without an admin token on $kin
   let app: FastifyInstance;
   beforeAll(async () => {
     const base = testConfig(tdb, { MODE: 'development', SEED_DEV_CLIENTS: 'false' });
-    expect(base.adminToken).toBeDefined();
+    assert.isDefined(base.adminToken);
     // Same configuration with the admin token removed (development mode allows none).
     app = await createIdentityApp({ config: { ...base, adminToken: undefined }, db: tdb.db, logger: false });
   });
