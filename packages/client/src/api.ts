@@ -20,7 +20,7 @@ export {
   type IdentityClientErrorOptions,
   type IdentityErrorCode,
 } from './errors.js';
-export { jwkThumbprint, SERVER_KEYS_MAX_AGE_SEC, SERVER_KEYS_MIN_REFETCH_SEC, type ServerKeys } from './server-keys.js';
+export type { ServerKeys } from './server-keys.js';
 export { Session, type SessionBearer, type SessionResult } from './session.js';
 export type {
   AuthMethod,

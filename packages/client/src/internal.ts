@@ -12,3 +12,4 @@ export type { ClientContext, ProtocolApi } from './context.js';
 export type { Transport } from './http.js';
 export { initSession, SESSION_INIT_PATH } from './session.js';
 export { maskHeaders } from './wire.js';
+export { jwkThumbprint, SERVER_KEYS_MAX_AGE_SEC, SERVER_KEYS_MIN_REFETCH_SEC } from './server-keys.js';

@@ -109,7 +109,7 @@ export async function openMessage(
 }
 
 export { authenticateHandshake, HandshakeRefusedError, type HandshakeCheck, type SentInit } from './handshake-auth.js';
-export { serverKeySource, type ServerKeySource, type ServerKeys } from './server-keys.js';
+export type { ServerKeySource, ServerKeys } from './server-keys.js';
 export {
   completeSessionInit,
   readSessionInitAnswer,

@@ -11,8 +11,8 @@ import type { Transport } from './http.js';
  *
  * - a URL (string or `URL`) of the sidecar's key set, normally
  *   `<sidecar>/.well-known/sidecar-jwks.json`. It is fetched on first use, again after
- *   {@link SERVER_KEYS_MAX_AGE_SEC}, and again (at most every
- *   {@link SERVER_KEYS_MIN_REFETCH_SEC}) when an answer names a key it does not list, so a
+ *   `SERVER_KEYS_MAX_AGE_SEC` (5 minutes), and again (at most every
+ *   `SERVER_KEYS_MIN_REFETCH_SEC`, 10 s) when an answer names a key it does not list, so a
  *   rotated-in key is picked up and a key retired past its window stops being trusted;
  * - a key set object, `{ keys: [...] }`, as the sidecar publishes it;
  * - pinned keys, `{ pinned: [...] }`: public JWKs matched by their RFC 7638 thumbprint,
@@ -38,7 +38,7 @@ export class ServerKeysUnavailableError extends Error {
 
 /** A lookup of handshake keys by `kid`. */
 export interface ServerKeySource {
-  /** The key named `kid`, or undefined when it is not trusted. Throws {@link ServerKeysUnavailableError}. */
+  /** The key named `kid`, or undefined when it is not trusted. Throws `ServerKeysUnavailableError` when the key set cannot be had. */
   find(kid: string, signal?: AbortSignal): Promise<HandshakePublicJwk | undefined>;
 }
 

@@ -9,6 +9,7 @@ import { DEV_BASIC, DEV_HMAC, startTestStack, type TestStack } from './support/s
 // The browser entry, bundled for the browser as an application would, must run the
 // protocol on WebCrypto against the real sidecar, cross-origin (CORS).
 const WEB_ENTRY = fileURLToPath(new URL('../src/web.ts', import.meta.url));
+const INTERNAL_ENTRY = fileURLToPath(new URL('../src/internal.ts', import.meta.url));
 const PROTOCOL_WEB = fileURLToPath(new URL('../../protocol/src/web.ts', import.meta.url));
 const hasChromium = chromiumAvailable();
 
@@ -39,10 +40,11 @@ beforeAll(async () => {
     ],
   });
   bundle = result.outputFiles[0]!.text;
-  // A second bundle for the key test: the SDK plus the WebCrypto protocol it runs on.
+  // A second bundle for the key test: the SDK plus the WebCrypto protocol it runs on, and the
+  // environment-neutral client, so the test can hand it a watched copy of that protocol.
   const probe = await build({
     stdin: {
-      contents: `export * from ${JSON.stringify(WEB_ENTRY)}; export { webProtocol } from '@idsvc/protocol/web';`,
+      contents: `export * from ${JSON.stringify(WEB_ENTRY)}; export { IdentityClientCore } from ${JSON.stringify(INTERNAL_ENTRY)}; export { webProtocol } from '@idsvc/protocol/web';`,
       resolveDir: fileURLToPath(new URL('.', import.meta.url)),
       loader: 'ts',
     },
@@ -228,7 +230,7 @@ describe.skipIf(!hasChromium)('the browser entry (@idsvc/client/web) in headless
     await tab.waitForFunction(() => 'sdk' in window);
     const outcome = await tab.evaluate(
       async ({ sidecarUrl, basic }) => {
-        const sdk = (window as unknown as { sdk: typeof import('../src/web.js') & { webProtocol: typeof import('@idsvc/protocol/web').webProtocol } }).sdk;
+        const sdk = (window as unknown as { sdk: typeof import('../src/web.js') & { IdentityClientCore: typeof import('../src/internal.js').IdentityClientCore; webProtocol: typeof import('@idsvc/protocol/web').webProtocol } }).sdk;
         const p = sdk.webProtocol;
         /** The CryptoKey behind a handle of the WebCrypto backend. */
         const cryptoKey = (handle: unknown): CryptoKey => (handle as { use(): CryptoKey }).use();
@@ -250,7 +252,7 @@ describe.skipIf(!hasChromium)('the browser entry (@idsvc/client/web) in headless
         // With serverKeys: the key set is fetched cross-origin, the signature checked and the
         // key confirmation derived from the non-extractable secret, all inside the browser.
         const serverKeys = `${sidecarUrl}/.well-known/sidecar-jwks.json`;
-        const client = new sdk.IdentityClient({ sidecarUrl, ...basic, dangerouslyAllowSecretInBrowser: true, protocol: watched, serverKeys });
+        const client = new sdk.IdentityClientCore({ sidecarUrl, ...basic, protocol: watched, serverKeys });
         const { session } = await client.initSession();
         seen.sessionKey = cryptoKey(client.session!.key);
         const report: Record<string, { type: string; algorithm: string; extractable: boolean; usages: string[]; exports: string[] }> = {};

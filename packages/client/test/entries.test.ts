@@ -18,6 +18,7 @@ describe('the two SDK entries', () => {
     expect(Object.keys(node).sort()).toEqual([
       'AbortedError',
       'ConfigurationError',
+      'HandshakeUnverifiedError',
       'IdentityClient',
       'IdentityClientError',
       'NetworkError',

@@ -5,7 +5,8 @@
  * it, nothing changes.
  */
 import { describe, expect, it } from 'vitest';
-import { HandshakeUnverifiedError, IdentityClient, IdentityClientError, SERVER_KEYS_MAX_AGE_SEC, jwkThumbprint, type ServerKeys } from '../src/index.js';
+import { HandshakeUnverifiedError, IdentityClient, IdentityClientError, type ServerKeys } from '../src/index.js';
+import { SERVER_KEYS_MAX_AGE_SEC, jwkThumbprint } from '../src/internal.js';
 import { protocol } from '@idsvc/protocol';
 import { KEYS_URL, SIDECAR, newHandshakeKey, signingSidecar, type Fault } from './support/signing-sidecar.js';
 

@@ -104,9 +104,12 @@ describe('session renewal on invalid_session', () => {
     const result = await client.revoke({ token: data.refresh_token!, tokenTypeHint: 'refresh_token', accessToken: data.access_token });
     expect(result).toMatchObject({ status: 200, attempts: 2 });
     expect(calls).toEqual(['/api/v1/revoke', '/api/v1/session/init', '/api/v1/revoke']);
-    // Revoked for real: the family's access token no longer authenticates.
-    const dead = await client.introspect(data.access_token).catch((e: unknown) => e);
-    expect(dead).toMatchObject({ status: 401, code: 'invalid_token' });
+    // Revoked for real: the family's access token no longer authenticates (as its own
+    // bearer it is refused, which introspection reports as inactive, RFC 7662).
+    const dead = await client.introspect(data.access_token);
+    expect(dead).toMatchObject({ status: 401, data: { active: false } });
+    const asBearer = await client.introspect(data.access_token, { bearer: data.access_token }).catch((e: unknown) => e);
+    expect(asBearer).toMatchObject({ status: 401, code: 'invalid_token' });
     client.close();
   });
 
