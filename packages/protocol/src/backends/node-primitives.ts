@@ -75,10 +75,9 @@ function forget(handle: object): void {
   material.delete(handle);
 }
 
-/** An ECDH secret held by the node backend; `destroy()` overwrites it. */
-class NodeSharedSecret implements SharedSecretHandle {
+/** Key bytes held by the node backend, out of reach of any getter; `destroy()` overwrites them. */
+class NodeKeyMaterial {
   readonly backend = 'node';
-  readonly kind = 'shared-secret';
 
   constructor(bytes: Uint8Array) {
     material.set(this, bytes);
@@ -93,22 +92,14 @@ class NodeSharedSecret implements SharedSecretHandle {
   }
 }
 
-/** A session key held by the node backend; `destroy()` overwrites it. */
-class NodeSessionKey implements SessionKeyHandle {
-  readonly backend = 'node';
+/** An ECDH secret held by the node backend. */
+class NodeSharedSecret extends NodeKeyMaterial implements SharedSecretHandle {
+  readonly kind = 'shared-secret';
+}
+
+/** A session key held by the node backend. */
+class NodeSessionKey extends NodeKeyMaterial implements SessionKeyHandle {
   readonly kind = 'session-key';
-
-  constructor(bytes: Uint8Array) {
-    material.set(this, bytes);
-  }
-
-  get destroyed(): boolean {
-    return !material.has(this);
-  }
-
-  destroy(): void {
-    forget(this);
-  }
 }
 
 /** ECDH into an opaque secret. */

@@ -22,30 +22,6 @@ function subtle(): SubtleCrypto {
   return s;
 }
 
-/** A WebCrypto private key: a non-extractable CryptoKey. */
-class WebPrivateKey implements PrivateKeyHandle {
-  readonly backend = 'webcrypto';
-  #key: CryptoKey | undefined;
-
-  constructor(key: CryptoKey) {
-    this.#key = key;
-  }
-
-  get destroyed(): boolean {
-    return this.#key === undefined;
-  }
-
-  destroy(): void {
-    this.#key = undefined;
-  }
-
-  /** @internal */
-  use(): CryptoKey {
-    if (this.#key === undefined) throw new TypeError('the private key was destroyed');
-    return this.#key;
-  }
-}
-
 /**
  * A CryptoKey behind a handle: `destroy()` drops the reference. The key is
  * non-extractable, so even code that reached it could not export it.
@@ -70,6 +46,11 @@ class WebKeyHolder {
     if (this.#key === undefined) throw new TypeError('the key was destroyed');
     return this.#key;
   }
+}
+
+/** A WebCrypto private key: a non-extractable CryptoKey. */
+class WebPrivateKey extends WebKeyHolder implements PrivateKeyHandle {
+  readonly backend = 'webcrypto';
 }
 
 /** An ECDH secret as a non-extractable HKDF CryptoKey: keys can be derived from it, its bytes never read. */
