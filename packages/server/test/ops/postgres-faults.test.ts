@@ -24,7 +24,9 @@ interface Tokens {
   refresh_token: string;
 }
 
-describe.skipIf(!available)('PostgreSQL stops and comes back (throwaway cluster)', () => {
+// A timeline, kept in its written order: the family rotated in the first test is used again
+// after the restarts of the last.
+describe.skipIf(!available)('PostgreSQL stops and comes back (throwaway cluster)', { shuffle: false }, () => {
   const secrets = newSecrets();
   const prefix = `t_${randomBytes(6).toString('hex')}:`;
   let cluster: ThrowawayPostgres;

@@ -39,9 +39,10 @@ describe('MEMORY_SESSION_MAX', () => {
 });
 
 describe('NONCE_TTL', () => {
-  // The timestamp window (CLOCK_SKEW, 300 s) still holds the replayed request; only the
-  // nonce memory tells it apart, for NONCE_TTL seconds.
-  it('a nonce counts as used for NONCE_TTL seconds, then is forgotten', async () => {
+  // The timestamp window (CLOCK_SKEW, 300 s) still holds the replayed request; the nonce
+  // memory refuses it as a replay for NONCE_TTL seconds after its timestamp, and from then
+  // on the timestamp itself is too old (docs/protocol.md section 6): it is never accepted.
+  it('a nonce counts as used for NONCE_TTL seconds, then its request is stale', async () => {
     sidecar = await testSidecar({ env: { NONCE_TTL: '60' } });
     const client = sidecar.client();
     const headers = { 'x-idempotency-key': client.newKey().header };
@@ -49,7 +50,11 @@ describe('NONCE_TTL', () => {
     sidecar.clock.advance(59_000);
     expect((await client.initSession({ headers })).status).toBe(409);
     sidecar.clock.advance(2_000);
-    expect((await client.initSession({ headers })).status).toBe(200);
+    const stale = await client.initSession({ headers });
+    expect(stale.status).toBe(400);
+    expect(JSON.parse(stale.body)).toMatchObject({ error: 'invalid_timestamp' });
+    // A fresh request of the same client is served.
+    expect((await client.initSession()).status).toBe(200);
   });
 
   it('(control) with the default (600 s), the same nonce is still refused 61 s later', async () => {
