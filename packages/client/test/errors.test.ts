@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   AbortedError,
   ConfigurationError,
+  HandshakeUnverifiedError,
   IdentityClient,
   IdentityClientError,
   NetworkError,
@@ -209,6 +210,7 @@ describe('errors you can switch on', () => {
       [ResponseError, new ResponseError(502, 'bad', wire)],
       [NoLiveBearerError, new NoLiveBearerError('u')],
       [ConfigurationError, new ConfigurationError('bad')],
+      [HandshakeUnverifiedError, new HandshakeUnverifiedError('missing', 200)],
     ];
     for (const [cls, instance] of cases) expect(instance.code).toBe(cls.code);
     expect(new Set(cases.map(([cls]) => cls.code)).size).toBe(cases.length);
@@ -223,6 +225,7 @@ describe('errors you can switch on', () => {
       invalid_response: ResponseError,
       no_live_bearer: NoLiveBearerError,
       invalid_configuration: ConfigurationError,
+      handshake_unverified: HandshakeUnverifiedError,
     };
     for (const [code, cls] of Object.entries(classes)) expect(cls.code).toBe(code);
     const kind = (code: IdentityErrorCode): string => (code in classes ? 'sdk' : `service:${code}`);

@@ -73,7 +73,9 @@ export interface ClientStatusAnswer {
 }
 
 /** A public handshake key as the sidecar publishes it in `/.well-known/sidecar-jwks.json`. */
-export interface HandshakePublicJwk {
+// A type literal, not an interface, so it is assignable to the protocol package's JWK
+// shape, which allows members beyond these.
+export type HandshakePublicJwk = {
   kty: 'EC';
   crv: 'P-256';
   x: string;
@@ -81,7 +83,7 @@ export interface HandshakePublicJwk {
   kid: string;
   use: 'sig';
   alg: 'ES256';
-}
+};
 
 /**
  * The 200 answer of {@link INTERNAL_PATHS.handshakeKeys}. The identity API keeps the keys
