@@ -152,7 +152,7 @@ export const CONFIG_DECLARATION = group('', {
       type: integer(1),
       default: 10_000,
       roles: SIDECAR,
-      doc: "Most nonces kept per scope (one session's sealed requests, or one client id's session inits), in memory or Redis; beyond it the scope forgets its oldest and raises its watermark.",
+      doc: "Most nonces kept per scope (one session's sealed requests, or one session init's client id and public key), in memory or Redis; beyond it the scope forgets its oldest and raises its watermark.",
     }),
     memorySessionMax: option({
       variable: 'MEMORY_SESSION_MAX',

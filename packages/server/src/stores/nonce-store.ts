@@ -51,9 +51,15 @@ export function sessionNonceScope(sessionId: string): string {
   return `s:${sessionId}`;
 }
 
-/** The scope of the session inits of one client id. */
-export function initNonceScope(clientId: string): string {
-  return `i:${clientId}`;
+/**
+ * The scope of a session init: its client id and the client's ephemeral public key. Nothing
+ * is authenticated at init, and client ids are public, so a scope per client id alone would
+ * let anyone fill it and raise its watermark past every honest init of that client. A
+ * replay carries the same key and lands in the same scope; a request with another key is
+ * another handshake, which a replayed nonce gains nothing from.
+ */
+export function initNonceScope(clientId: string, clientPublicKey: Uint8Array): string {
+  return `i:${clientId}:${createHash('sha256').update(clientPublicKey).digest().subarray(0, 16).toString('base64url')}`;
 }
 
 /**

@@ -94,6 +94,7 @@ export class WireClient {
   session: ClientSession | undefined;
   private readonly transport: Transport;
   private readonly now: () => number;
+  #lastInit: WireRequest | undefined;
 
   constructor(options: WireClientOptions) {
     this.transport = options.transport;
@@ -120,7 +121,8 @@ export class WireClient {
   async initSession(options: { bearer?: string; subject?: string; headers?: Record<string, string> } = {}): Promise<WireResponse> {
     const init = await sessionInitMessage(protocol, this.clientId, { now: this.now(), bearer: options.bearer, subject: options.subject });
     const headers = { ...lowerCaseNames(init.headers), ...options.headers };
-    const response = await this.transport({ path: '/api/v1/session/init', headers, body: init.body });
+    this.#lastInit = { path: '/api/v1/session/init', headers, body: init.body };
+    const response = await this.transport(this.#lastInit);
     if (response.status !== 200) {
       init.privateKey.destroy();
       return response;
@@ -134,6 +136,17 @@ export class WireClient {
     if (this.session) zeroize(this.session.key);
     this.session = { sessionId: answer.sessionId, kid: kidFromSessionId(answer.sessionId), key, expiresInSec: answer.expiresInSec };
     return response;
+  }
+
+  /** The last session init this client sent, as it went out. */
+  lastInitRequest(): WireRequest {
+    if (this.#lastInit === undefined) throw new Error('no session init sent yet');
+    return this.#lastInit;
+  }
+
+  /** The last session init sent again byte for byte (same key, same nonce): a replay. */
+  replayInit(): Promise<WireResponse> {
+    return this.transport(this.lastInitRequest());
   }
 
   /**

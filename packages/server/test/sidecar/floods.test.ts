@@ -104,9 +104,22 @@ describe('session init spends its nonce last', () => {
     const good = await client.send({ path: '/api/v1/session/init', headers, body: JSON.stringify({ clientPublicKey: encodeBase64(keys.publicKey) }) });
     keys.privateKey.destroy();
     expect(good.status).toBe(200);
-    // Now it is spent.
-    const again = await client.send({ path: '/api/v1/session/init', headers, body: JSON.stringify({ clientPublicKey: encodeBase64(generateKeyPairSync().publicKey) }) });
+    // Now it is spent: the same request again is a replay.
+    const again = await client.send({ path: '/api/v1/session/init', headers, body: JSON.stringify({ clientPublicKey: encodeBase64(keys.publicKey) }) });
     expect(JSON.parse(again.body)).toEqual(errorBody('replay_detected'));
+  });
+
+  it('a stranger flooding inits of a client id with timestamps at the edge of the window cannot make that client\'s inits stale', async () => {
+    const s = (sidecar = await testSidecar({ env: { NONCE_SCOPE_MAX: '20' } }));
+    const flooder = s.client('dev-client');
+    const ahead = String(s.clock.now() + 299_000);
+    for (let i = 0; i < 50; i += 1) {
+      const headers = { 'content-type': 'application/json', 'x-clientid': 'dev-client', 'x-idempotency-key': `${ahead}.${crypto.randomUUID()}` };
+      const res = await flooder.send({ path: '/api/v1/session/init', headers, body: JSON.stringify({ clientPublicKey: encodeBase64(generateKeyPairSync().publicKey) }) });
+      expect(res.status).toBe(200);
+    }
+    // The honest client, its clock right, opens sessions as before.
+    for (let i = 0; i < 5; i += 1) expect((await s.client('dev-client').initSession()).status).toBe(200);
   });
 
   it('an authenticated init without X-Subject does not spend the nonce either', async () => {

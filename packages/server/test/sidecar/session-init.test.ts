@@ -49,7 +49,7 @@ describe('POST /api/v1/session/init', () => {
     const client = sidecar.client();
     const headers = { 'x-idempotency-key': client.newKey().header };
     expect((await client.initSession({ headers })).status).toBe(200);
-    const replay = await client.initSession({ headers });
+    const replay = await client.replayInit();
     expect(replay.status).toBe(409);
     expect(JSON.parse(replay.body)).toEqual(errorBody('replay_detected'));
   });

@@ -48,9 +48,9 @@ describe('NONCE_TTL', () => {
     const headers = { 'x-idempotency-key': client.newKey().header };
     expect((await client.initSession({ headers })).status).toBe(200);
     sidecar.clock.advance(59_000);
-    expect((await client.initSession({ headers })).status).toBe(409);
+    expect((await client.replayInit()).status).toBe(409);
     sidecar.clock.advance(2_000);
-    const stale = await client.initSession({ headers });
+    const stale = await client.replayInit();
     expect(stale.status).toBe(400);
     expect(JSON.parse(stale.body)).toMatchObject({ error: 'invalid_timestamp' });
     // A fresh request of the same client is served.
@@ -63,7 +63,7 @@ describe('NONCE_TTL', () => {
     const headers = { 'x-idempotency-key': client.newKey().header };
     expect((await client.initSession({ headers })).status).toBe(200);
     sidecar.clock.advance(61_000);
-    expect((await client.initSession({ headers })).status).toBe(409);
+    expect((await client.replayInit()).status).toBe(409);
   });
 });
 

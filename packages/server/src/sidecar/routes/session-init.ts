@@ -62,9 +62,10 @@ export function sessionInitHandler(ctx: SidecarContext) {
       }
       bearer = { token, subject };
     }
-    // No key to authenticate the message yet: the nonce is kept in its client id's scope.
+    // No key to authenticate the message yet: the nonce is kept in the scope of its client
+    // id and ephemeral key, which no other party's inits can fill.
     const verdict = await ctx.nonces.remember({
-      scope: initNonceScope(clientId),
+      scope: initNonceScope(clientId, clientPublicKey),
       nonce: requestKey.nonce,
       timestampMs: requestKey.timestampMs,
       ttlSec: ctx.nonceTtlSec,
