@@ -1,0 +1,134 @@
+/**
+ * The detail of an error is what an operator reads in the log when a request is refused,
+ * and the TypeError text is what a developer reads when a call is wrong. Neither travels
+ * on the wire, but both must name the actual problem: these tests pin them.
+ */
+import { describe, expect, it } from 'vitest';
+import {
+  buildAad,
+  decodeBase64,
+  decodePublicKey,
+  hkdfInfo,
+  InvalidPublicKeyError,
+  MalformedInputError,
+  protocol,
+  validatePublicKey,
+} from '../src/index.js';
+
+const P_HEX = 'ffffffff00000001000000000000000000000000ffffffffffffffffffffffff';
+
+function caught(fn: () => unknown): unknown {
+  try {
+    fn();
+  } catch (err) {
+    return err;
+  }
+  throw new Error('expected a throw');
+}
+
+describe('public key refusals name the problem', () => {
+  it('a wrong length gives the length found and expected', async () => {
+    const { publicKey } = await protocol.generateKeyPair();
+    const err = caught(() => validatePublicKey(publicKey.subarray(0, 64)));
+    expect(err).toBeInstanceOf(InvalidPublicKeyError);
+    expect((err as InvalidPublicKeyError).detail).toBe('public key: length 64, expected 65');
+  });
+
+  it('a compressed prefix is named in two hex digits', async () => {
+    const { publicKey } = await protocol.generateKeyPair();
+    const compressed = publicKey.slice();
+    compressed[0] = 0x02;
+    expect((caught(() => validatePublicKey(compressed)) as InvalidPublicKeyError).detail).toBe('public key: prefix 0x02, expected 0x04');
+    compressed[0] = 0x00;
+    expect((caught(() => validatePublicKey(compressed)) as InvalidPublicKeyError).detail).toBe('public key: prefix 0x00, expected 0x04');
+  });
+
+  it('a coordinate at or above p is refused as such, not as off-curve', () => {
+    const bytes = new Uint8Array(65);
+    bytes[0] = 0x04;
+    bytes.set(Buffer.from(P_HEX, 'hex'), 1);
+    expect((caught(() => validatePublicKey(bytes)) as InvalidPublicKeyError).detail).toBe('public key: coordinate not below the field prime');
+    const onlyY = new Uint8Array(65);
+    onlyY[0] = 0x04;
+    onlyY.set(Buffer.from(P_HEX, 'hex'), 33);
+    expect((caught(() => validatePublicKey(onlyY)) as InvalidPublicKeyError).detail).toBe('public key: coordinate not below the field prime');
+  });
+
+  it('a point off the curve is named as such', async () => {
+    const { publicKey } = await protocol.generateKeyPair();
+    const off = publicKey.slice();
+    off[64]! ^= 1;
+    expect((caught(() => validatePublicKey(off)) as InvalidPublicKeyError).detail).toBe('public key: point not on the curve');
+  });
+
+  it('something that is not bytes is refused as an invalid key, not a crash', () => {
+    const err = caught(() => validatePublicKey([4, 1, 2] as unknown as Uint8Array));
+    expect(err).toBeInstanceOf(InvalidPublicKeyError);
+    expect((err as InvalidPublicKeyError).detail).toBe('public key: not bytes');
+  });
+
+  it('bad base64 passes the base64 reason on', () => {
+    const err = caught(() => decodePublicKey('abc'));
+    expect(err).toBeInstanceOf(InvalidPublicKeyError);
+    expect((err as InvalidPublicKeyError).detail).toBe('public key: base64: length not a multiple of 4');
+    expect((caught(() => decodePublicKey('ab!d')) as InvalidPublicKeyError).detail).toBe('public key: base64: invalid character at 2');
+    expect((caught(() => decodePublicKey(42 as unknown as string)) as InvalidPublicKeyError).detail).toBe('public key: base64: not a string');
+  });
+});
+
+describe('base64 refusals name the problem', () => {
+  it('names the position of a character outside the alphabet', () => {
+    for (const [text, at] of [['-AAA', 0], ['A_AA', 1], ['AAé=', 2], ['AAAA AAA', 4]] as const) {
+      const err = caught(() => decodeBase64(text));
+      expect(err).toBeInstanceOf(MalformedInputError);
+      expect((err as MalformedInputError).detail).toBe(`base64: invalid character at ${at}`);
+    }
+  });
+
+  it('names non-zero trailing bits for both paddings', () => {
+    expect((caught(() => decodeBase64('AB==')) as MalformedInputError).detail).toBe('base64: non-zero trailing bits');
+    expect((caught(() => decodeBase64('AAB=')) as MalformedInputError).detail).toBe('base64: non-zero trailing bits');
+  });
+
+  it('names a non-string and a bad length', () => {
+    expect((caught(() => decodeBase64(null as unknown as string)) as MalformedInputError).detail).toBe('base64: not a string');
+    expect((caught(() => decodeBase64('AAAAA')) as MalformedInputError).detail).toBe('base64: length not a multiple of 4');
+  });
+});
+
+describe('mistyped arguments from JavaScript callers', () => {
+  const fields = { timestamp: '1700000000000', nonce: 'n', kid: 'session:s', clientId: 'c' };
+
+  it('buildAad names the field that is not a string', () => {
+    for (const name of ['timestamp', 'nonce', 'kid', 'clientId'] as const) {
+      const bad = { ...fields, [name]: 5 } as unknown as typeof fields;
+      expect(() => buildAad(bad)).toThrow(new TypeError(`AAD field ${name} must be a string`));
+    }
+  });
+
+  it('hkdfInfo refuses a client id that is not a string', () => {
+    expect(() => hkdfInfo(undefined as unknown as string)).toThrow(new TypeError('clientId must be a string'));
+  });
+
+  it('deriving a session key refuses a session id or client id that is not a string', async () => {
+    const secret = new Uint8Array(32).fill(7);
+    await expect(protocol.deriveSessionKey(secret, 12 as unknown as string, 'c')).rejects.toThrow(new TypeError('sessionId must be a string'));
+    await expect(protocol.deriveSessionKey(secret, 's', null as unknown as string)).rejects.toThrow(new TypeError('clientId must be a string'));
+  });
+
+  it('a shared secret of the wrong size or type is refused with its size', async () => {
+    await expect(protocol.deriveSessionKey(new Uint8Array(31), 's', 'c')).rejects.toThrow(new TypeError('shared secret must be 32 bytes, got 31'));
+    await expect(protocol.deriveSessionKey('x'.repeat(32) as unknown as Uint8Array, 's', 'c')).rejects.toThrow(
+      new TypeError('shared secret must be a Uint8Array'),
+    );
+  });
+
+  it('sealing refuses a key that is neither 32 bytes nor a handle, and an AAD that is not bytes', async () => {
+    const aad = buildAad(fields);
+    await expect(protocol.seal({ kind: 'other' } as never, aad, 'x')).rejects.toThrow(new TypeError('key must be 32 bytes or a session key handle'));
+    await expect(protocol.seal(null as never, aad, 'x')).rejects.toThrow(new TypeError('key must be 32 bytes or a session key handle'));
+    await expect(protocol.seal('k' as never, aad, 'x')).rejects.toThrow(new TypeError('key must be 32 bytes or a session key handle'));
+    await expect(protocol.seal(new Uint8Array(16), aad, 'x')).rejects.toThrow(new TypeError('key must be 32 bytes, got 16'));
+    await expect(protocol.seal(new Uint8Array(32), 'aad' as never, 'x')).rejects.toThrow(new TypeError('aad must be a Uint8Array (see buildAad)'));
+  });
+});
