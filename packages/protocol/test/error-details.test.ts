@@ -6,7 +6,18 @@
 import { describe, expect, it } from 'vitest';
 import {
   buildAad,
+  DecryptionFailedError,
   decodeBase64,
+  encodeBase64,
+  encodeEnvelope,
+  InvalidTimestampError,
+  isSessionId,
+  kidFromSessionId,
+  makeIdempotencyKey,
+  newSessionId,
+  parseEnvelope,
+  parseIdempotencyKey,
+  sessionIdFromKid,
   decodePublicKey,
   hkdfInfo,
   InvalidPublicKeyError,
@@ -130,5 +141,102 @@ describe('mistyped arguments from JavaScript callers', () => {
     await expect(protocol.seal('k' as never, aad, 'x')).rejects.toThrow(new TypeError('key must be 32 bytes or a session key handle'));
     await expect(protocol.seal(new Uint8Array(16), aad, 'x')).rejects.toThrow(new TypeError('key must be 32 bytes, got 16'));
     await expect(protocol.seal(new Uint8Array(32), 'aad' as never, 'x')).rejects.toThrow(new TypeError('aad must be a Uint8Array (see buildAad)'));
+  });
+});
+
+describe('envelope, idempotency key and kid refusals name the problem', () => {
+  it('an envelope body that is not an object, has no string payload or is too short', () => {
+    for (const body of [null, [], 'payload', 3]) {
+      const err = caught(() => parseEnvelope(body));
+      expect(err).toBeInstanceOf(MalformedInputError);
+      expect((err as MalformedInputError).detail).toBe('envelope: body is not a JSON object');
+    }
+    expect((caught(() => parseEnvelope({ payload: 5 })) as MalformedInputError).detail).toBe('envelope: payload is not a string');
+    expect((caught(() => parseEnvelope({})) as MalformedInputError).detail).toBe('envelope: payload is not a string');
+    const short = encodeBase64(new Uint8Array(27));
+    expect((caught(() => parseEnvelope({ payload: short })) as MalformedInputError).detail).toBe('envelope: payload of 27 bytes, need at least 28');
+    expect(parseEnvelope({ payload: encodeBase64(new Uint8Array(28)) })).toHaveLength(28);
+  });
+
+  it('encodeEnvelope refuses a payload that is not a string', () => {
+    expect(() => encodeEnvelope(new Uint8Array(28) as unknown as string)).toThrow(new TypeError('payload must be a base64 string'));
+    expect(encodeEnvelope('QUJD')).toBe('{"payload":"QUJD"}');
+  });
+
+  it('an idempotency key: missing, no separator, bad timestamp, bad nonce', () => {
+    const nonce = 'a'.repeat(16);
+    expect((caught(() => parseIdempotencyKey(undefined as unknown as string)) as MalformedInputError).detail).toBe('idempotency key: missing');
+    expect((caught(() => parseIdempotencyKey('1700000000000' + nonce)) as MalformedInputError).detail).toBe('idempotency key: no "." separator');
+    const ts = caught(() => parseIdempotencyKey(`17e3.${nonce}`));
+    expect(ts).toBeInstanceOf(InvalidTimestampError);
+    expect((ts as InvalidTimestampError).detail).toBe('idempotency key: timestamp is not 1-16 decimal digits');
+    const bad = caught(() => parseIdempotencyKey(`1700000000000.${'a'.repeat(15)}`));
+    expect(bad).toBeInstanceOf(MalformedInputError);
+    expect((bad as MalformedInputError).detail).toBe('idempotency key: nonce must be 16-128 visible ASCII characters without "."');
+  });
+
+  it('makeIdempotencyKey refuses a bad clock value or nonce with a message saying what is allowed', () => {
+    const nonce = 'b'.repeat(16);
+    for (const now of [-1, 1.5, Number.NaN, 2 ** 53]) {
+      expect(() => makeIdempotencyKey(now, nonce)).toThrow(new TypeError('nowMs must be a non-negative integer'));
+    }
+    for (const n of ['b'.repeat(15), 'b'.repeat(129), `${'b'.repeat(15)}.`, `${'b'.repeat(15)} `]) {
+      expect(() => makeIdempotencyKey(0, n)).toThrow(new TypeError('nonce must be 16-128 visible ASCII characters without "."'));
+    }
+    expect(makeIdempotencyKey(0, nonce)).toBe(`0.${nonce}`);
+    expect(makeIdempotencyKey(5, '!'.repeat(16))).toBe(`5.${'!'.repeat(16)}`);
+    expect(makeIdempotencyKey(5, '~'.repeat(128))).toBe(`5.${'~'.repeat(128)}`);
+  });
+
+  it('makeIdempotencyKey defaults to the current time and a fresh UUID nonce', () => {
+    const before = Date.now();
+    const key = makeIdempotencyKey();
+    const after = Date.now();
+    const parsed = parseIdempotencyKey(key);
+    expect(parsed.timestampMs).toBeGreaterThanOrEqual(before);
+    expect(parsed.timestampMs).toBeLessThanOrEqual(after);
+    expect(parsed.nonce).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+    expect(parseIdempotencyKey(makeIdempotencyKey()).nonce).not.toBe(parsed.nonce);
+  });
+
+  it('a kid without the prefix or with a malformed session id', () => {
+    expect((caught(() => sessionIdFromKid('S-' + '0'.repeat(32))) as MalformedInputError).detail).toBe('kid: missing session: prefix');
+    expect((caught(() => sessionIdFromKid(7 as unknown as string)) as MalformedInputError).detail).toBe('kid: missing session: prefix');
+    expect((caught(() => sessionIdFromKid('session:S-' + 'A'.repeat(32))) as MalformedInputError).detail).toBe('kid: malformed session id');
+    expect(() => kidFromSessionId('S-' + '0'.repeat(31))).toThrow(new TypeError('sessionId must be S- followed by 32 lowercase hex characters'));
+  });
+
+  it('session ids are S- and 32 lowercase hex, checked end to end', () => {
+    const id = newSessionId();
+    expect(id).toMatch(/^S-[0-9a-f]{32}$/);
+    expect(newSessionId()).not.toBe(id);
+    expect(isSessionId(id)).toBe(true);
+    for (const bad of [`x${id}`, `${id}0`, id.slice(0, -1), id.toUpperCase(), 5, null]) expect(isSessionId(bad)).toBe(false);
+  });
+});
+
+describe('payloads that cannot be opened', () => {
+  const fields = { timestamp: '1700000000000', nonce: 'n', kid: 'session:s', clientId: 'c' };
+
+  it('every malformed payload is a DecryptionFailedError with its own detail', async () => {
+    const key = new Uint8Array(32).fill(3);
+    const aad = buildAad(fields);
+    const detailOf = async (payload: unknown) => {
+      const err: unknown = await protocol.open(key, aad, payload as string).then(
+        () => undefined,
+        (e: unknown) => e,
+      );
+      expect(err).toBeInstanceOf(DecryptionFailedError);
+      return (err as DecryptionFailedError).detail;
+    };
+    expect(await detailOf('not base64!')).toBe('payload is not strict base64');
+    expect(await detailOf(12)).toBe('payload is neither base64 nor bytes');
+    expect(await detailOf(new Uint8Array(27))).toBe('payload shorter than IV + tag');
+    expect(await detailOf(new Uint8Array(28))).toBe('payload does not authenticate');
+  });
+
+  it('sealing refuses an IV that is not 12 bytes', async () => {
+    const aad = buildAad(fields);
+    await expect(protocol.seal(new Uint8Array(32), aad, 'x', new Uint8Array(11))).rejects.toThrow(new TypeError('iv must be 12 bytes, got 11'));
   });
 });
