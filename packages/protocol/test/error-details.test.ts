@@ -6,7 +6,13 @@
 import { describe, expect, it } from 'vitest';
 import {
   buildAad,
+  checkTimestamp,
   DecryptionFailedError,
+  ERROR_CODES,
+  errorBody,
+  isWireErrorCode,
+  ProtocolError,
+  wireError,
   decodeBase64,
   encodeBase64,
   encodeEnvelope,
@@ -238,5 +244,45 @@ describe('payloads that cannot be opened', () => {
   it('sealing refuses an IV that is not 12 bytes', async () => {
     const aad = buildAad(fields);
     await expect(protocol.seal(new Uint8Array(32), aad, 'x', new Uint8Array(11))).rejects.toThrow(new TypeError('iv must be 12 bytes, got 11'));
+  });
+});
+
+describe('timestamp refusals and error options', () => {
+  it('names a non-finite timestamp or clock and a timestamp outside the window', () => {
+    for (const [ts, now] of [
+      [Number.NaN, 0],
+      [0, Number.POSITIVE_INFINITY],
+    ] as const) {
+      const err = caught(() => checkTimestamp(ts, now));
+      expect(err).toBeInstanceOf(InvalidTimestampError);
+      expect((err as InvalidTimestampError).detail).toBe('timestamp: not a finite number');
+    }
+    expect((caught(() => checkTimestamp(0, 300_001)) as InvalidTimestampError).detail).toBe('timestamp: outside the clock window');
+    expect((caught(() => checkTimestamp(10_001, 0, 10)) as InvalidTimestampError).detail).toBe('timestamp: outside the clock window');
+    expect(checkTimestamp(10_000, 0, 10)).toBeUndefined();
+  });
+
+  it('a ProtocolError keeps an explicit status and challenge, and defaults to the code of its table row', () => {
+    const err = new ProtocolError('invalid_token', 'expired', undefined, { status: 403, challenge: 'Bearer error="invalid_token"' });
+    expect(err.status).toBe(403);
+    expect(err.challenge).toBe('Bearer error="invalid_token"');
+    expect(err.message).toBe(ERROR_CODES.invalid_token.description);
+    expect(err.name).toBe('ProtocolError');
+    const plain = new ProtocolError('replay_detected');
+    expect(plain.status).toBe(409);
+    expect(plain.challenge).toBeUndefined();
+    expect(plain.detail).toBeUndefined();
+    expect(new ProtocolError('invalid_scope', 'd', 'Scope "admin" is not allowed.').toBody()).toEqual({
+      error: 'invalid_scope',
+      error_description: 'Scope "admin" is not allowed.',
+    });
+  });
+
+  it('only the codes of the table are wire codes, not properties every object has', () => {
+    expect(isWireErrorCode('invalid_grant')).toBe(true);
+    expect(isWireErrorCode('payload_too_large')).toBe(false);
+    for (const name of ['toString', 'constructor', '__proto__', 'hasOwnProperty', '']) expect(isWireErrorCode(name)).toBe(false);
+    expect(wireError('invalid_grant')).toBe('invalid_grant');
+    expect(errorBody('invalid_grant', 'custom')).toEqual({ error: 'invalid_grant', error_description: 'custom' });
   });
 });
