@@ -25,5 +25,5 @@ export default {
   clearTextReporter: { allowColor: false, logTests: false, reportScoreTable: true, reportMutants: true },
   // The goal is 90 % (docs/testing.md); the break stays just below the last measured score,
   // so CI fails on a regression, and rises as survivors are killed.
-  thresholds: { high: 95, low: 90, break: 78 },
+  thresholds: { high: 95, low: 90, break: 89 },
 };
