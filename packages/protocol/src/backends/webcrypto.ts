@@ -28,6 +28,8 @@ function subtle(): SubtleCrypto {
  */
 class WebKeyHolder {
   #key: CryptoKey | undefined;
+  /** What the key is, in the error after `destroy()`. */
+  protected readonly what: string = 'key';
 
   constructor(key: CryptoKey) {
     this.#key = key;
@@ -43,7 +45,7 @@ class WebKeyHolder {
 
   /** @internal */
   use(): CryptoKey {
-    if (this.#key === undefined) throw new TypeError('the key was destroyed');
+    if (this.#key === undefined) throw new TypeError(`the ${this.what} was destroyed`);
     return this.#key;
   }
 }
@@ -51,6 +53,7 @@ class WebKeyHolder {
 /** A WebCrypto private key: a non-extractable CryptoKey. */
 class WebPrivateKey extends WebKeyHolder implements PrivateKeyHandle {
   readonly backend = 'webcrypto';
+  protected override readonly what = 'private key';
 }
 
 /** An ECDH secret as a non-extractable HKDF CryptoKey: keys can be derived from it, its bytes never read. */
