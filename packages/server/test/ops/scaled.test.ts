@@ -91,10 +91,9 @@ describe.skipIf(!available)('two sidecars and two identity APIs sharing PostgreS
     expect(replayed.status).toBe(409);
     expect(JSON.parse(replayed.body)).toMatchObject({ error: 'replay_detected' });
 
-    // Session init too: its nonce is kept, per client id, in the shared store.
-    const key = { 'x-idempotency-key': `${Date.now()}.${crypto.randomUUID()}` };
-    expect((await a.initSession({ headers: key })).status).toBe(200);
-    const again = await b.initSession({ headers: key });
+    // Session init too: its nonce is kept, per client id and public key, in the shared store.
+    expect((await a.initSession()).status).toBe(200);
+    const again = await b.send(a.lastInitRequest());
     expect(again.status).toBe(409);
     expect(JSON.parse(again.body)).toMatchObject({ error: 'replay_detected' });
   });
