@@ -340,6 +340,8 @@ describe.skipIf(!hasChromium)('the web UI in headless Chromium', { timeout: 60_0
     const page = await context.newPage();
     await page.goto(baseUrl);
     await expect.poll(() => page.locator('#meta-client').textContent(), { timeout: 10_000 }).toBe('dev-client');
+    // The buttons stay disabled until the journey's state is shown; a disabled one takes no focus.
+    await expect.poll(() => page.locator('#run-all').isEnabled(), { timeout: 10_000 }).toBe(true);
     await page.keyboard.press('Tab');
     expect(await page.evaluate(() => document.activeElement?.id)).toBe('run-all');
     const outline = await page.evaluate(() => getComputedStyle(document.activeElement as Element).outlineStyle);
