@@ -1,6 +1,6 @@
 import { createServer, type Server } from 'node:http';
 import { fileURLToPath } from 'node:url';
-import { build } from 'esbuild';
+import { build, type BuildOptions } from 'esbuild';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { chromiumAvailable, launchChromium } from './support/chromium.js';
@@ -17,13 +17,10 @@ let bundle: string;
 let probeBundle: string;
 let page: Server;
 let pageOrigin: string;
-let stack: TestStack;
-let browser: Browser;
-
-beforeAll(async () => {
-  if (!hasChromium) return;
+/** An ES module bundle for the browser, as an application would build it, with the workspace packages from source. */
+async function bundleForBrowser(input: Pick<BuildOptions, 'entryPoints' | 'stdin'>): Promise<string> {
   const result = await build({
-    entryPoints: [WEB_ENTRY],
+    ...input,
     bundle: true,
     format: 'esm',
     platform: 'browser',
@@ -39,30 +36,24 @@ beforeAll(async () => {
       },
     ],
   });
-  bundle = result.outputFiles[0]!.text;
+  return result.outputFiles[0]!.text;
+}
+
+let stack: TestStack;
+let browser: Browser;
+
+beforeAll(async () => {
+  if (!hasChromium) return;
+  bundle = await bundleForBrowser({ entryPoints: [WEB_ENTRY] });
   // A second bundle for the key test: the SDK plus the WebCrypto protocol it runs on, and the
   // environment-neutral client, so the test can hand it a watched copy of that protocol.
-  const probe = await build({
+  probeBundle = await bundleForBrowser({
     stdin: {
       contents: `export * from ${JSON.stringify(WEB_ENTRY)}; export { IdentityClientCore } from ${JSON.stringify(INTERNAL_ENTRY)}; export { webProtocol } from '@idsvc/protocol/web';`,
       resolveDir: fileURLToPath(new URL('.', import.meta.url)),
       loader: 'ts',
     },
-    bundle: true,
-    format: 'esm',
-    platform: 'browser',
-    write: false,
-    logLevel: 'silent',
-    plugins: [
-      {
-        name: 'workspace-sources',
-        setup(b) {
-          b.onResolve({ filter: /^@idsvc\/protocol\/web$/ }, () => ({ path: PROTOCOL_WEB }));
-        },
-      },
-    ],
   });
-  probeBundle = probe.outputFiles[0]!.text;
 
   page = createServer((req, res) => {
     if (req.url === '/sdk.js') {
