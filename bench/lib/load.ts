@@ -160,12 +160,7 @@ export async function runLoad(plan: LoadPlan, connections: number, durationSec: 
   return {
     reqPerSec: plan.tally.okCount / seconds,
     unitsPerSec: (plan.tally.units > 0 ? plan.tally.units : plan.tally.okCount) / seconds,
-    meanMs: sorted.length > 0 ? sorted.reduce((a, b) => a + b, 0) / sorted.length : 0,
-    p50Ms: percentile(sorted, 50),
-    p90Ms: percentile(sorted, 90),
-    p99Ms: percentile(sorted, 99),
-    p999Ms: percentile(sorted, 99.9),
-    maxMs: sorted.length > 0 ? (sorted[sorted.length - 1] as number) : 0,
+    ...latencySummary(sorted),
     errors,
     errorReasons: reasons,
     answers: sorted.length,
@@ -176,6 +171,18 @@ export async function runLoad(plan: LoadPlan, connections: number, durationSec: 
     builtDuringRun: plan.tally.builtDuringRun,
     ...charged,
     generatorCpuUsPerUnit: (generator.user + generator.system) / units,
+  };
+}
+
+/** Mean, percentiles and maximum of latencies sorted ascending, in ms (0 when there are none). */
+export function latencySummary(sorted: Float64Array): { meanMs: number; p50Ms: number; p90Ms: number; p99Ms: number; p999Ms: number; maxMs: number } {
+  return {
+    meanMs: sorted.length > 0 ? sorted.reduce((a, b) => a + b, 0) / sorted.length : 0,
+    p50Ms: percentile(sorted, 50),
+    p90Ms: percentile(sorted, 90),
+    p99Ms: percentile(sorted, 99),
+    p999Ms: percentile(sorted, 99.9),
+    maxMs: sorted.length > 0 ? (sorted[sorted.length - 1] as number) : 0,
   };
 }
 

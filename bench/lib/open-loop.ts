@@ -16,7 +16,7 @@
  * for the first free one.
  */
 import { Agent, request as httpRequest } from 'node:http';
-import { percentile, type CannonRequest, type LoadFigure, type LoadPlan, type Context } from './load.js';
+import { latencySummary, type CannonRequest, type LoadFigure, type LoadPlan, type Context } from './load.js';
 import { startMeters, type Meters } from './meters.js';
 import type { Progress } from './progress.js';
 
@@ -168,12 +168,7 @@ export async function runOpenLoop(plan: LoadPlan, ratePerSec: number, lanes: num
     reqPerSec: tally.okCount / seconds,
     unitsPerSec: (tally.units > 0 ? tally.units : tally.okCount) / seconds,
     offeredPerSec: ratePerSec,
-    meanMs: sorted.length > 0 ? sorted.reduce((a, b) => a + b, 0) / sorted.length : 0,
-    p50Ms: percentile(sorted, 50),
-    p90Ms: percentile(sorted, 90),
-    p99Ms: percentile(sorted, 99),
-    p999Ms: percentile(sorted, 99.9),
-    maxMs: sorted.length > 0 ? (sorted[sorted.length - 1] as number) : 0,
+    ...latencySummary(sorted),
     errors: tally.failCount + socketErrors + timeouts,
     errorReasons: reasons,
     answers: sorted.length,
